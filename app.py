@@ -1,0 +1,293 @@
+"""AI News · AI资讯: the Flask application and its reader pages.
+
+`create_app()` builds the app; `flask` finds it here by itself. Every reader
+URL starts with its language (`/en/…`, `/zh/…`). htmx requests get only the
+part of a page they swap; `render_page` decides that in one place.
+"""
+import os
+import secrets
+from urllib.parse import urlencode
+
+from flask import Flask, abort, g, redirect, render_template, request, url_for
+from flask_babel import Babel
+from htmx_flask import Htmx
+from jinja2_fragments.flask import render_block
+from werkzeug.exceptions import HTTPException
+
+import commands
+from content import analysis_texts, render_markdown, texts
+from i18n import (
+    BABEL_LOCALES,
+    DEFAULT_LANG,
+    HTML_LANGS,
+    LANG_NAMES,
+    LANGS,
+    lang_from_header,
+    other_lang,
+    parse_iso_utc,
+    relative_text,
+    time_tag,
+    tr,
+)
+from models import Article, database, db_wrapper, open_database
+
+LANG_COOKIE = "lang"
+VIEW_COOKIE = "view"
+COOKIE_MAX_AGE = 365 * 24 * 3600
+PER_PAGE = 20
+MAX_CLOCK_STAMPS = 200
+
+CONTENT_SECURITY_POLICY = "; ".join([
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data:",
+    "connect-src 'self'",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+])
+
+
+def load_config(app, test_config):
+    """Configuration from the environment, with development defaults."""
+    app.config.from_mapping(
+        ENV_NAME=os.environ.get("APP_ENV", "development"),
+        DATABASE_URL=os.environ.get("DATABASE_URL", "sqlite:///instance/news.db"),
+        SECRET_KEY=os.environ.get("SECRET_KEY"),
+    )
+    if test_config:
+        app.config.update(test_config)
+    if not app.config["SECRET_KEY"]:
+        if app.config["ENV_NAME"] == "production":
+            raise RuntimeError("SECRET_KEY must be set when APP_ENV=production")
+        app.config["SECRET_KEY"] = development_secret(app.instance_path)
+
+
+def development_secret(instance_path):
+    """A random key kept in the instance folder, so sessions survive restarts."""
+    path = os.path.join(instance_path, "secret_key")
+    os.makedirs(instance_path, exist_ok=True)
+    if not os.path.exists(path):
+        with open(path, "w") as f:
+            f.write(secrets.token_hex(32))
+    with open(path) as f:
+        return f.read().strip()
+
+
+def database_url(app):
+    """DATABASE_URL, with a relative SQLite path taken from the project folder."""
+    url = app.config["DATABASE_URL"]
+    prefix = "sqlite:///"
+    if url.startswith(prefix) and not url[len(prefix):].startswith("/"):
+        path = os.path.join(app.root_path, url[len(prefix):])
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        url = prefix + path
+    return url
+
+
+def create_app(test_config=None):
+    app = Flask(__name__, instance_relative_config=True)
+    load_config(app, test_config)
+    app.config["DATABASE"] = open_database(database_url(app))
+    db_wrapper.init_app(app)
+    Htmx(app)
+    Babel(app, locale_selector=lambda: BABEL_LOCALES[current_lang()])
+    app.jinja_env.globals.update(
+        tr=tr, texts=texts, analysis_texts=analysis_texts, time_tag=time_tag,
+        render_markdown=render_markdown, lang_url=lang_url, other_lang=other_lang,
+        HTML_LANGS=HTML_LANGS, LANG_NAMES=LANG_NAMES, LANGS=LANGS,
+    )
+    app.jinja_env.filters["absolute"] = absolute_url
+    app.url_value_preprocessor(remember_lang)
+    app.url_defaults(add_lang)
+    app.after_request(add_headers)
+    app.register_error_handler(HTTPException, error_page)
+    register_routes(app)
+    commands.register(app)
+    return app
+
+
+# Language and reading mode ---------------------------------------------------
+
+def remember_lang(endpoint, values):
+    if values and "lang" in values:
+        g.lang = values["lang"]
+
+
+def add_lang(endpoint, values):
+    if "lang" not in values and "lang" in g and endpoint != "static":
+        values["lang"] = g.lang
+
+
+def current_lang():
+    """The page's language: from the URL, else what the reader prefers."""
+    if "lang" not in g:
+        g.lang = preferred_lang()
+    return g.lang
+
+
+def preferred_lang():
+    cookie = request.cookies.get(LANG_COOKIE)
+    if cookie in LANGS:
+        return cookie
+    return lang_from_header(request.accept_languages) or DEFAULT_LANG
+
+
+def reading_view():
+    """'both' (bilingual) or 'one': from ?view=, else the remembered choice."""
+    chosen = request.args.get("view")
+    if chosen in ("both", "one"):
+        return chosen
+    return "both" if request.cookies.get(VIEW_COOKIE) == "both" else "one"
+
+
+def content_langs(lang, view):
+    return [lang, other_lang(lang)] if view == "both" else [lang]
+
+
+def lang_url(lang, **args):
+    """This page in another language (the feed for pages without a language)."""
+    endpoint = request.endpoint
+    values = dict(request.view_args or {})
+    if not endpoint or "lang" not in values:
+        endpoint, values = "feed", {}
+    values.update(lang=lang)
+    query = {key: value for key, value in request.args.items() if key != "view"}
+    query.update(args)
+    url = url_for(endpoint, **values)
+    return f"{url}?{urlencode(query)}" if query else url
+
+
+def absolute_url(path):
+    return request.host_url.rstrip("/") + path
+
+
+# Responses -------------------------------------------------------------------
+
+def wants_fragment():
+    """An htmx swap gets a fragment; boosted links and history restores get pages."""
+    htmx = request.htmx
+    return bool(htmx) and not htmx.boosted and not htmx.history_restore_request
+
+
+def render_page(template, block="page", **context):
+    """The whole page, or for an htmx swap just the named block of it."""
+    lang = current_lang()
+    context.update(
+        lang=lang, html_lang=HTML_LANGS[lang], view=reading_view(),
+        fragment=wants_fragment(),
+    )
+    if context["fragment"]:
+        return render_block(template, block, **context)
+    return render_template(template, **context)
+
+
+def add_headers(response):
+    response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "strict-origin-when-cross-origin"
+    response.vary.add("HX-Request")
+    if request.endpoint == "static":
+        return response
+    response.vary.add("Cookie")
+    view = request.args.get("view")
+    if view in ("both", "one") and "lang" in (request.view_args or {}):
+        remember_choice(response, view)
+    return response
+
+
+def remember_choice(response, view):
+    """The reader chose a language or mode in the header toggle: keep it."""
+    response.set_cookie(LANG_COOKIE, g.lang, max_age=COOKIE_MAX_AGE, samesite="Lax")
+    if view == "both":
+        response.set_cookie(VIEW_COOKIE, "both", max_age=COOKIE_MAX_AGE, samesite="Lax")
+    else:
+        response.delete_cookie(VIEW_COOKIE, samesite="Lax")
+    if wants_fragment():
+        # Keep ?view=both in the address bar; ?view=one is the default anyway.
+        response.headers["HX-Push-Url"] = lang_url(g.lang, **({"view": "both"} if view == "both" else {}))
+
+
+def error_page(error):
+    return render_page("error.html", error=error, title=error.name), error.code
+
+
+def page_number():
+    raw = request.args.get("page", "1")
+    if not raw.isdigit() or int(raw) < 1:
+        abort(400)
+    return int(raw)
+
+
+# Routes ----------------------------------------------------------------------
+
+def register_routes(app):
+    prefix = "/<any(en, zh):lang>"
+
+    @app.get("/")
+    def index():
+        """Send the reader to their language's front page."""
+        return redirect(url_for("feed", lang=preferred_lang()), 302)
+
+    @app.get(f"{prefix}/")
+    def feed(lang):
+        """The newest published cards."""
+        page = page_number()
+        articles, has_next = Article.feed_page(page, PER_PAGE)
+        if not articles and page > 1:
+            abort(404)
+        return render_page(
+            "feed.html", articles=articles, page=page, has_next=has_next,
+            langs=content_langs(lang, reading_view()), title=tr("AI News", lang),
+        )
+
+    @app.get(f"{prefix}/articles/<slug>")
+    def article(lang, slug):
+        """One article with its full analysis; a full page load counts a view."""
+        found = Article.get_published(slug) or abort(404)
+        if not request.htmx and request.method == "GET":
+            Article.count_view(found.id)
+            found.views += 1
+        langs = content_langs(lang, reading_view())
+        return render_page("article.html", article=found, langs=langs, title=article_title(found, langs))
+
+    @app.get(f"{prefix}/articles/<slug>/card")
+    def card(lang, slug):
+        """One card in the language(s) of ?show=en|zh|both, for the card's own toggle."""
+        found = Article.get_published(slug) or abort(404)
+        show = request.args.get("show", lang)
+        if show not in ("en", "zh", "both"):
+            abort(400)
+        langs = content_langs(lang, "both") if show == "both" else [show]
+        full = request.args.get("full") == "1"
+        return render_page(
+            "card.html", block="card", article=found, langs=langs, full=full,
+            title=article_title(found, langs),
+        )
+
+    @app.get(f"{prefix}/times")
+    def times(lang):
+        """Fresh relative times for the page clock: one answer for every stamp on a page."""
+        stamps = dict.fromkeys(request.args.getlist("t")[:MAX_CLOCK_STAMPS])
+        moments = {stamp: parse_iso_utc(stamp) for stamp in stamps}
+        return render_template(
+            "_times.html", lang=lang, relative_text=relative_text,
+            moments={stamp: moment for stamp, moment in moments.items() if moment},
+        )
+
+    @app.get("/healthz")
+    def healthz():
+        """200 when the database answers."""
+        try:
+            with database().connection_context():
+                database().execute_sql("SELECT 1")
+        except Exception:
+            return {"status": "unavailable"}, 503
+        return {"status": "ok"}
+
+
+def article_title(article, langs):
+    return " · ".join(text.value for text in texts(article, "title", langs) if text.value)
+

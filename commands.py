@@ -1,0 +1,127 @@
+"""Flask CLI commands: `flask init-db`, `flask seed-demo`, `flask translate …`."""
+import json
+import os
+from datetime import timedelta
+
+import click
+from babel.messages.frontend import CommandLineInterface
+
+from models import (
+    Article,
+    Tag,
+    article_count,
+    create_tables,
+    database,
+    set_tags,
+    utcnow,
+    write_transaction,
+)
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+DEMO_FILE = os.path.join(HERE, "data", "demo-articles.json")
+TRANSLATIONS = os.path.join(HERE, "translations")
+POT_FILE = os.path.join(HERE, "messages.pot")
+# Keywords that mark interface strings: Flask-Babel's, plus `tr` and the card
+# template's `label` macro, which show a string in a given language.
+GETTEXT_KEYWORDS = ["_", "gettext", "ngettext:1,2", "lazy_gettext", "tr", "label"]
+
+
+def register(app):
+    app.cli.add_command(init_db_command)
+    app.cli.add_command(seed_demo_command)
+    app.cli.add_command(translate)
+
+
+@click.command("init-db")
+def init_db_command():
+    """Create the database tables (existing data is kept)."""
+    create_tables()
+    click.echo("Database ready.")
+
+
+@click.command("seed-demo")
+@click.option("--if-empty", is_flag=True, help="Only when there are no articles yet.")
+def seed_demo_command(if_empty):
+    """Add the demo articles and tags that are not there yet."""
+    create_tables()
+    with database().connection_context():
+        if if_empty and article_count():
+            click.echo("Articles exist; demo data not added.")
+            return
+        added = seed_demo()
+    click.echo(f"Added {added} demo articles.")
+
+
+def seed_demo(path=DEMO_FILE, now=None):
+    """Insert the demo data, skipping slugs already present. Returns the number added."""
+    with open(path, encoding="utf-8") as f:
+        demo = json.load(f)
+    now = now or utcnow()
+    added = 0
+    with write_transaction():
+        tags = {item["slug"]: upsert_tag(item) for item in demo["tags"]}
+        for item in demo["articles"]:
+            if seed_article(item, tags, now):
+                added += 1
+    return added
+
+
+def upsert_tag(item):
+    tag, _created = Tag.get_or_create(
+        slug=item["slug"], defaults={"name_en": item["name_en"], "name_zh": item["name_zh"]}
+    )
+    return tag
+
+
+def hours_before(now, hours):
+    return None if hours is None else now - timedelta(hours=hours)
+
+
+def seed_article(item, tags, now):
+    """Create one demo article unless its slug exists. True if created."""
+    fields = {key: value for key, value in item.items() if key not in
+              ("tags", "published_hours_ago", "updated_hours_ago")}
+    slug = Article.base_slug(fields["title_en"], fields["title_zh"])
+    if Article.select().where(Article.slug == slug).exists():
+        return False
+    published_at = hours_before(now, item["published_hours_ago"])
+    article = Article(
+        slug=slug, **fields,
+        published_at=published_at,
+        updated_at=hours_before(now, item["updated_hours_ago"]),
+        created_at=published_at or now,
+    )
+    article.save()
+    set_tags(article, [tags[slug] for slug in item["tags"]])
+    return True
+
+
+@click.group()
+def translate():
+    """Extract, update and compile the interface translations."""
+
+
+def pybabel(*args):
+    CommandLineInterface().run(["pybabel", "-q", *args])
+
+
+@translate.command()
+def extract():
+    """Collect interface strings into messages.pot."""
+    keywords = [arg for keyword in GETTEXT_KEYWORDS for arg in ("-k", keyword)]
+    pybabel("extract", "-F", os.path.join(HERE, "babel.cfg"), *keywords,
+            "--no-location", "--project", "AI News", "-o", POT_FILE, HERE)
+
+
+@translate.command()
+def update():
+    """Extract, then merge new strings into every .po file."""
+    extract.callback()
+    pybabel("update", "-i", POT_FILE, "-d", TRANSLATIONS, "--no-fuzzy-matching")
+    os.remove(POT_FILE)
+
+
+@translate.command()
+def compile():
+    """Build the .mo files the site reads."""
+    pybabel("compile", "-d", TRANSLATIONS, "--statistics")

@@ -1,0 +1,95 @@
+"""Languages: which one a reader gets, and how times and labels read in it.
+
+The site has two languages, named by their URL prefix: `en` and `zh`
+(Simplified Chinese). Babel and HTML each spell them their own way.
+"""
+import os
+from datetime import datetime, timedelta, timezone
+from functools import cache
+
+from babel.dates import format_datetime, format_timedelta
+from babel.support import NullTranslations, Translations
+from markupsafe import Markup, escape
+
+LANGS = ("en", "zh")
+DEFAULT_LANG = "en"
+BABEL_LOCALES = {"en": "en", "zh": "zh_Hans_CN"}
+HTML_LANGS = {"en": "en", "zh": "zh-Hans"}
+LANG_NAMES = {"en": "EN", "zh": "中文"}
+TRANSLATIONS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "translations")
+
+# Under this age a time reads "just now" rather than "12s ago".
+JUST_NOW = timedelta(minutes=1)
+
+
+def other_lang(lang):
+    return "zh" if lang == "en" else "en"
+
+
+def lang_from_header(accept_languages):
+    """Best site language for an Accept-Language header (werkzeug's parsed form).
+
+    Any Chinese tag counts as `zh`: the site has only Simplified Chinese, and
+    it reads better to a zh-TW reader than English does.
+    """
+    for tag, _quality in accept_languages:
+        primary = tag.lower().replace("_", "-").split("-")[0]
+        if primary in LANGS:
+            return primary
+    return None
+
+
+@cache
+def catalog(lang):
+    """The compiled message catalog for a language (English needs none)."""
+    if lang == DEFAULT_LANG:
+        return NullTranslations()
+    return Translations.load(TRANSLATIONS_DIR, [BABEL_LOCALES[lang]])
+
+
+def tr(message, lang, **variables):
+    """Translate an interface string into `lang`, whatever the page's locale.
+
+    Used where a page shows labels in both languages. Variables are escaped
+    unless they are already Markup.
+    """
+    text = Markup(escape(catalog(lang).gettext(message)))
+    return text % variables if variables else text
+
+
+def relative_text(moment, lang, now=None):
+    """'12h ago' / '12小时前' for an aware UTC datetime, 'just now' / '刚刚' under a minute."""
+    now = now or datetime.now(timezone.utc)
+    delta = moment - now
+    if abs(delta) < JUST_NOW:
+        return str(tr("just now", lang))
+    return format_timedelta(
+        delta, format="narrow", add_direction=True, threshold=1,
+        locale=BABEL_LOCALES[lang],
+    )
+
+
+def absolute_text(moment, lang):
+    return format_datetime(moment, "long", tzinfo=timezone.utc, locale=BABEL_LOCALES[lang])
+
+
+def iso_utc(moment):
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_iso_utc(text):
+    """The aware datetime for a timestamp written by `iso_utc`, or None."""
+    try:
+        moment = datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ")
+    except (TypeError, ValueError):
+        return None
+    return moment.replace(tzinfo=timezone.utc)
+
+
+def time_tag(moment, lang, now=None):
+    """A <time> element the server renders and the page clock refreshes."""
+    return Markup('<time datetime="{iso}" title="{title}" data-relative>{text}</time>').format(
+        iso=iso_utc(moment),
+        title=absolute_text(moment, lang),
+        text=relative_text(moment, lang, now),
+    )
