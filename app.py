@@ -8,7 +8,7 @@ import os
 import secrets
 from urllib.parse import urlencode
 
-from flask import Flask, abort, g, redirect, render_template, request, url_for
+from flask import Flask, abort, current_app, g, redirect, render_template, request, url_for
 from flask_babel import Babel
 from htmx_flask import Htmx
 from jinja2_fragments.flask import render_block
@@ -117,7 +117,8 @@ def remember_lang(endpoint, values):
 
 
 def add_lang(endpoint, values):
-    if "lang" not in values and "lang" in g and endpoint != "static":
+    """Links from a page stay in its language unless they say otherwise."""
+    if "lang" not in values and "lang" in g and current_app.url_map.is_endpoint_expecting(endpoint, "lang"):
         values["lang"] = g.lang
 
 

@@ -29,6 +29,11 @@ def render_markdown(text):
     html = _markdown.render(text or "")
     # Headings inside a card start at h3: the page owns h1 and the card h2.
     html = re.sub(r"<(/?)h[12]>", r"<\1h3>", html)
+    return sanitize_html(html)
+
+
+def sanitize_html(html):
+    """Keep only the tags, attributes and URL schemes of ordinary prose."""
     return Markup(nh3.clean(
         html,
         tags=ALLOWED_TAGS,

@@ -143,7 +143,7 @@ class Article(BaseModel):
     @classmethod
     def feed_page(cls, page, per_page=20):
         """One page of the feed, tags attached, and whether a next page exists."""
-        rows = list(cls.published().paginate(page, per_page + 1))
+        rows = list(cls.published().offset((page - 1) * per_page).limit(per_page + 1))
         articles = rows[:per_page]
         attach_tags(articles)
         return articles, len(rows) > per_page

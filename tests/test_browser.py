@@ -1,0 +1,151 @@
+"""What a reader sees in a real browser (Debian's Chromium) against a live server.
+
+Outside CI these tests skip, loudly, when Chromium is not installed. With
+CI=true they must run.
+"""
+import os
+import re
+import shutil
+import threading
+
+import pytest
+from playwright.sync_api import expect
+from werkzeug.serving import make_server
+
+from app import create_app
+from commands import seed_demo
+from models import create_tables, database
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run",
+]
+
+if not os.path.exists(CHROMIUM):
+    message = "Chromium is not installed: browser tests cannot run (apt-get install chromium)"
+    if os.environ.get("CI") == "true":
+        raise RuntimeError(message)
+    pytest.skip(f"!!! SKIPPED: {message} !!!", allow_module_level=True)
+
+pytestmark = pytest.mark.browser
+ZH_AGO = re.compile(r"^(刚刚|\d+(秒|分钟|小时|天|周|个月|年)前)$")
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
+
+
+@pytest.fixture(scope="module")
+def live_server(tmp_path_factory):
+    """The site with the demo articles, served on a free port of 127.0.0.1."""
+    path = tmp_path_factory.mktemp("live") / "news.db"
+    app = create_app({"SECRET_KEY": "browser-tests", "DATABASE_URL": f"sqlite:///{path}"})
+    create_tables()
+    with database().connection_context():
+        seed_demo()
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=5)
+
+
+def card_title(card):
+    return card.locator(".card-title .title-line").first
+
+
+def test_header_toggle_switches_language_in_place(page, live_server):
+    page.goto(f"{live_server}/en/")
+    page.evaluate("window.stillTheSamePage = true")
+    page.mouse.wheel(0, 700)
+    page.wait_for_function("window.scrollY >= 600")
+    scroll_before = page.evaluate("window.scrollY")
+
+    page.click("#lang-zh")
+
+    expect(page.locator("#page")).to_have_attribute("lang", "zh-Hans")
+    expect(page).to_have_url(f"{live_server}/zh/")
+    assert page.evaluate("window.stillTheSamePage") is True
+    assert page.evaluate("document.documentElement.lang") == "zh-Hans"
+    expect(page.locator("#lang-zh")).to_have_attribute("aria-current", "true")
+    expect(page.locator(".score dt").first).to_have_text("热度")
+    assert page.title() == "AI资讯"
+    assert abs(page.evaluate("window.scrollY") - scroll_before) < 50
+    assert {c["name"]: c["value"] for c in page.context.cookies()}["lang"] == "zh"
+
+    page.go_back()
+    expect(page).to_have_url(f"{live_server}/en/")
+    expect(page.locator(".score dt").first).to_have_text("Hot")
+
+
+def test_bilingual_toggle_shows_both_languages(page, live_server):
+    page.goto(f"{live_server}/zh/")
+    page.evaluate("window.stillTheSamePage = true")
+
+    page.click("#lang-both")
+
+    expect(page).to_have_url(f"{live_server}/zh/?view=both")
+    first_card = page.locator(".card").first
+    expect(first_card.locator(".card-title .title-line")).to_have_count(2)
+    langs = first_card.locator(".card-title .title-line").evaluate_all("els => els.map(e => e.lang)")
+    assert langs == ["zh-Hans", "en"]
+    assert page.evaluate("window.stillTheSamePage") is True
+
+
+def test_card_toggle_changes_only_that_card(page, live_server):
+    page.goto(f"{live_server}/en/")
+    page.evaluate("window.stillTheSamePage = true")
+    cards = page.locator(".card")
+    first_before = card_title(cards.nth(0)).inner_text()
+    second = cards.nth(1)
+    second_id = second.get_attribute("id")
+
+    second.locator(f"#{second_id}-zh").click()
+
+    second = page.locator(f"#{second_id}")
+    expect(card_title(second)).to_have_attribute("lang", "zh-Hans")
+    expect(second.locator(f"#{second_id}-zh")).to_have_attribute("aria-current", "true")
+    assert card_title(cards.nth(0)).inner_text() == first_before
+    expect(card_title(cards.nth(2))).to_have_attribute("lang", "en")
+    expect(page).to_have_url(f"{live_server}/en/")
+    assert page.evaluate("window.stillTheSamePage") is True
+
+
+def test_clock_refreshes_every_time_with_one_request(page, live_server):
+    clock_requests = []
+    page.on("request", lambda r: "/times" in r.url and clock_requests.append(r.url))
+    page.clock.install()
+    page.goto(f"{live_server}/zh/")
+    times = page.locator("time[data-relative]")
+    count = times.count()
+    assert count >= 10
+    times.evaluate_all("els => els.forEach(e => { e.textContent = 'stale' })")
+
+    page.clock.run_for(61_000)
+
+    expect(times.first).not_to_have_text("stale")
+    texts = times.all_inner_texts()
+    assert all(ZH_AGO.match(text) for text in texts), texts
+    assert len(clock_requests) == 1
+
+
+def test_links_work_without_javascript(browser, live_server):
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(f"{live_server}/en/")
+
+    page.click("#lang-zh")
+    expect(page).to_have_url(f"{live_server}/zh/?view=one")
+    expect(page.locator(".score dt").first).to_have_text("热度")
+
+    card_id = page.locator(".card").first.get_attribute("id")
+    page.click(f"#{card_id}-both")
+    expect(page.locator(f"#{card_id} .card-title .title-line")).to_have_count(2)
+
+    page.click(".back a")
+    page.locator(".card-title a").first.click()
+    expect(page.locator(".analysis")).to_be_visible()
+    context.close()
