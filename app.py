@@ -5,11 +5,13 @@ URL starts with its language (`/en/…`, `/zh/…`). htmx requests get only the
 part of a page they swap; `render_page` decides that in one place.
 """
 import os
+import re
 import secrets
 from urllib.parse import urlencode
 
 from flask import Flask, abort, current_app, g, redirect, render_template, request, url_for
 from flask_babel import Babel
+from flask_babel import lazy_gettext as _l
 from htmx_flask import Htmx
 from jinja2_fragments.flask import render_block
 from werkzeug.exceptions import HTTPException
@@ -125,7 +127,8 @@ def add_lang(endpoint, values):
 def current_lang():
     """The page's language: from the URL, else what the reader prefers."""
     if "lang" not in g:
-        g.lang = preferred_lang()
+        prefix = request.path.split("/")[1]
+        g.lang = prefix if prefix in LANGS else preferred_lang()
     return g.lang
 
 
@@ -189,10 +192,9 @@ def add_headers(response):
     response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Referrer-Policy"] = "strict-origin-when-cross-origin"
-    response.vary.add("HX-Request")
     if request.endpoint == "static":
         return response
-    response.vary.add("Cookie")
+    response.vary.update(["HX-Request", "Cookie"])
     view = request.args.get("view")
     if view in ("both", "one") and "lang" in (request.view_args or {}):
         remember_choice(response, view)
@@ -201,23 +203,36 @@ def add_headers(response):
 
 def remember_choice(response, view):
     """The reader chose a language or mode in the header toggle: keep it."""
-    response.set_cookie(LANG_COOKIE, g.lang, max_age=COOKIE_MAX_AGE, samesite="Lax")
+    options = {"samesite": "Lax", "secure": request.is_secure, "httponly": True}
+    response.set_cookie(LANG_COOKIE, g.lang, max_age=COOKIE_MAX_AGE, **options)
     if view == "both":
-        response.set_cookie(VIEW_COOKIE, "both", max_age=COOKIE_MAX_AGE, samesite="Lax")
+        response.set_cookie(VIEW_COOKIE, "both", max_age=COOKIE_MAX_AGE, **options)
     else:
-        response.delete_cookie(VIEW_COOKIE, samesite="Lax")
+        response.delete_cookie(VIEW_COOKIE, **options)
     if wants_fragment():
         # Keep ?view=both in the address bar; ?view=one is the default anyway.
         response.headers["HX-Push-Url"] = lang_url(g.lang, **({"view": "both"} if view == "both" else {}))
 
 
+ERROR_TEXTS = {
+    400: (_l("Bad request"), _l("This address has a value the site cannot use. Check the link and try again.")),
+    404: (_l("Page not found"), _l("There is no page at this address. It may have moved, or it was never published.")),
+    405: (_l("Method not allowed"), _l("This page cannot be used that way.")),
+    500: (_l("Server error"), _l("Something went wrong on our side. Please try again in a moment.")),
+}
+
+
 def error_page(error):
-    return render_page("error.html", error=error, title=error.name), error.code
+    """Errors as pages in the reader's language."""
+    code = error.code or 500
+    title, message = ERROR_TEXTS.get(code, ERROR_TEXTS[500 if code >= 500 else 400])
+    return render_page("error.html", code=code, title=title, message=message), code
 
 
 def page_number():
+    """?page=N, a whole number from 1 to a million; anything else is a 400."""
     raw = request.args.get("page", "1")
-    if not raw.isdigit() or int(raw) < 1:
+    if not re.fullmatch(r"[1-9][0-9]{0,5}|1000000", raw):
         abort(400)
     return int(raw)
 

@@ -21,9 +21,10 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 DEMO_FILE = os.path.join(HERE, "data", "demo-articles.json")
 TRANSLATIONS = os.path.join(HERE, "translations")
 POT_FILE = os.path.join(HERE, "messages.pot")
-# Keywords that mark interface strings: Flask-Babel's, plus `tr` and the card
-# template's `label` macro, which show a string in a given language.
-GETTEXT_KEYWORDS = ["_", "gettext", "ngettext:1,2", "lazy_gettext", "tr", "label"]
+# Keywords that mark interface strings: Flask-Babel's (`_l` is lazy_gettext),
+# plus `tr` and the card template's `label` macro, which show a string in a
+# given language.
+GETTEXT_KEYWORDS = ["_", "_l", "gettext", "ngettext:1,2", "lazy_gettext", "tr", "label"]
 
 
 def register(app):
@@ -110,14 +111,15 @@ def extract():
     """Collect interface strings into messages.pot."""
     keywords = [arg for keyword in GETTEXT_KEYWORDS for arg in ("-k", keyword)]
     pybabel("extract", "-F", os.path.join(HERE, "babel.cfg"), *keywords,
-            "--no-location", "--project", "AI News", "-o", POT_FILE, HERE)
+            "--no-location", "--no-wrap", "--project", "AI News", "-o", POT_FILE, HERE)
 
 
 @translate.command()
 def update():
     """Extract, then merge new strings into every .po file."""
     extract.callback()
-    pybabel("update", "-i", POT_FILE, "-d", TRANSLATIONS, "--no-fuzzy-matching")
+    pybabel("update", "-i", POT_FILE, "-d", TRANSLATIONS, "--no-fuzzy-matching",
+            "--no-wrap", "--ignore-obsolete")
     os.remove(POT_FILE)
 
 

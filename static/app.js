@@ -19,4 +19,13 @@
     var page = document.getElementById("page");
     if (page && page.lang) document.documentElement.lang = page.lang;
   });
+
+  // If a swap fails (server error, network), fall back to loading the link
+  // as a page, so the reader sees the real answer instead of nothing.
+  function followLink(event) {
+    var link = event.detail.elt;
+    if (link && link.href && link.id !== "clock") window.location.assign(link.href);
+  }
+  document.addEventListener("htmx:responseError", followLink);
+  document.addEventListener("htmx:sendError", followLink);
 })();

@@ -44,6 +44,12 @@ def test_unknown_language_prefix_is_404(client):
     assert client.get("/fr/").status_code == 404
 
 
+def test_unknown_page_under_a_language_answers_in_that_language(client):
+    response = client.get("/zh/no/such/page", headers={"Accept-Language": "en"})
+    assert response.status_code == 404
+    assert "此地址没有页面" in response.get_data(as_text=True)
+
+
 # The feed ------------------------------------------------------------------------
 
 def test_feed_shows_published_articles_newest_first(client, make_article):
@@ -111,11 +117,12 @@ def test_empty_feed_says_so(client):
     assert page.select_one(".empty").get_text(strip=True) == "还没有已发布的文章。"
 
 
-@pytest.mark.parametrize("page", ["abc", "0", "-1", "1.5"])
+@pytest.mark.parametrize("page", ["abc", "0", "-1", "1.5", "²", "99999999999999999999", ""])
 def test_malformed_page_is_a_clear_400(client, page):
     response = client.get(f"/zh/?page={page}")
     assert response.status_code == 400
     assert "此地址包含本站无法使用的参数" in response.get_data(as_text=True)
+    assert soup(response).title.get_text() == "请求有误"
 
 
 def test_feed_pages_join_up(client, make_article):
