@@ -17,6 +17,10 @@ def card_titles(response):
     return [a.get_text(strip=True) for a in soup(response).select(".card-title a")]
 
 
+def title_lines(page):
+    return [(line["lang"], line.get_text()) for line in page.select(".card-title .title-line")]
+
+
 # The front door ----------------------------------------------------------------
 
 @pytest.mark.parametrize("headers, cookie, expected", [
@@ -97,8 +101,7 @@ def test_feed_in_chinese(client, make_article, make_tag):
     page = soup(response)
 
     assert page.html["lang"] == "zh-Hans"
-    assert page.select_one(".card-title a").get_text(strip=True) == "开源模型走进课堂"
-    assert page.select_one(".card-title a")["lang"] == "zh-Hans"
+    assert title_lines(page) == [("zh-Hans", "开源模型走进课堂")]
     assert page.select_one(".published time").get_text() == "12小时前"
     assert page.select_one(".updated").get_text(" ", strip=True) == "更新于 1小时前"
     assert page.select_one(".category").get_text(strip=True) == "AI资讯"
@@ -252,10 +255,8 @@ def test_missing_translation_falls_back_with_a_note(client, make_article):
 def test_chinese_only_article_in_english_interface(client, make_article):
     make_article(title_en="", summary_en="", analysis_en="", title_zh="只有中文的文章")
     page = soup(client.get("/en/"))
-    link = page.select_one(".card-title a")
-    assert link.get_text() == "只有中文的文章"
-    assert link["lang"] == "zh-Hans"
-    assert link["href"].startswith("/en/articles/article-")
+    assert title_lines(page) == [("zh-Hans", "只有中文的文章")]
+    assert page.select_one(".card-title a")["href"].startswith("/en/articles/article-")
     assert page.select_one(".card-title .note").get_text() == "Not yet translated"
 
 
@@ -263,23 +264,22 @@ def test_bilingual_view_shows_the_locale_first_and_is_remembered(client, make_ar
     make_article()
 
     response = client.get("/zh/?view=both")
-    titles = soup(response).select(".card-title a")
 
-    assert [(a["lang"], a.get_text()) for a in titles] == [
+    assert title_lines(soup(response)) == [
         ("zh-Hans", "开源模型走进课堂"), ("en", "Open models reach the classroom")]
     assert "view=both" in response.headers.getlist("Set-Cookie")[-1]
 
-    remembered = soup(client.get("/en/")).select(".card-title a")
-    assert [a["lang"] for a in remembered] == ["en", "zh-Hans"]
+    remembered = title_lines(soup(client.get("/en/")))
+    assert [lang for lang, _ in remembered] == ["en", "zh-Hans"]
 
     client.get("/en/?view=one")
-    assert [a["lang"] for a in soup(client.get("/en/")).select(".card-title a")] == ["en"]
+    assert [lang for lang, _ in title_lines(soup(client.get("/en/")))] == ["en"]
 
 
 def test_bilingual_view_marks_a_missing_side_instead_of_repeating(client, make_article):
     make_article(title_zh="", summary_zh="")
     page = soup(client.get("/en/?view=both"))
-    assert [a.get_text() for a in page.select(".card-title a")] == ["Open models reach the classroom"]
+    assert title_lines(page) == [("en", "Open models reach the classroom")]
     assert page.select_one(".card-title .note").get_text() == "No Chinese translation yet"
 
 
@@ -364,8 +364,7 @@ def test_card_toggle_returns_only_that_card(client, make_article):
 
     assert response.status_code == 200
     assert [card["id"] for card in page.select("article")] == ["card-open-models-reach-the-classroom"]
-    assert page.select_one(".card-title a").get_text() == "开源模型走进课堂"
-    assert page.select_one(".card-title a")["lang"] == "zh-Hans"
+    assert title_lines(page) == [("zh-Hans", "开源模型走进课堂")]
     # The interface stays in the page's language.
     assert page.select_one(".published time").get_text() == "12h ago"
     assert page.select_one(".toggle a[aria-current]")["id"] == "card-open-models-reach-the-classroom-zh"
@@ -383,7 +382,7 @@ def test_card_toggle_without_javascript_is_a_page(client, make_article):
     make_article()
     response = client.get("/en/articles/open-models-reach-the-classroom/card?show=zh")
     assert response.get_data(as_text=True).startswith("<!doctype html>")
-    assert soup(response).select_one(".card-title a").get_text() == "开源模型走进课堂"
+    assert title_lines(soup(response)) == [("zh-Hans", "开源模型走进课堂")]
 
 
 @pytest.mark.parametrize("url, status", [
