@@ -99,9 +99,9 @@ def create_app(test_config=None):
     app.jinja_env.globals.update(
         tr=tr, texts=texts, analysis_texts=analysis_texts, time_tag=time_tag,
         render_markdown=render_markdown, lang_url=lang_url, other_lang=other_lang,
+        card_page_url=card_page_url, canonical_url=canonical_url,
         HTML_LANGS=HTML_LANGS, LANG_NAMES=LANG_NAMES, LANGS=LANGS,
     )
-    app.jinja_env.filters["absolute"] = absolute_url
     app.url_value_preprocessor(remember_lang)
     app.url_defaults(add_lang)
     app.after_request(add_headers)
@@ -164,8 +164,22 @@ def lang_url(lang, **args):
     return f"{url}?{urlencode(query)}" if query else url
 
 
-def absolute_url(path):
-    return request.host_url.rstrip("/") + path
+def card_page_url(slug, show):
+    """The page that shows an article as a card toggle would: for links without JavaScript."""
+    if show == "both":
+        return url_for("article", lang=current_lang(), slug=slug, view="both")
+    return url_for("article", lang=show, slug=slug, view="one")
+
+
+def canonical_url(lang):
+    """This page's address in `lang`, keeping only the query that names the content."""
+    if request.endpoint not in ("feed", "article"):
+        return url_for("feed", lang=lang, _external=True)
+    page = request.args.get("page")
+    return url_for(
+        request.endpoint, **dict(request.view_args, lang=lang),
+        page=page if page not in (None, "1") else None, _external=True,
+    )
 
 
 # Responses -------------------------------------------------------------------
@@ -192,11 +206,12 @@ def add_headers(response):
     response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Referrer-Policy"] = "strict-origin-when-cross-origin"
+    response.headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=(), interest-cohort=()"
     if request.endpoint == "static":
         return response
     response.vary.update(["HX-Request", "Cookie"])
     view = request.args.get("view")
-    if view in ("both", "one") and "lang" in (request.view_args or {}):
+    if view in ("both", "one") and "lang" in (request.view_args or {}) and response.status_code < 400:
         remember_choice(response, view)
     return response
 
@@ -245,7 +260,10 @@ def register_routes(app):
     @app.get("/")
     def index():
         """Send the reader to their language's front page."""
-        return redirect(url_for("feed", lang=preferred_lang()), 302)
+        view = request.args.get("view")
+        response = redirect(url_for("feed", lang=preferred_lang(), view=view if view in ("both", "one") else None), 302)
+        response.vary.add("Accept-Language")
+        return response
 
     @app.get(f"{prefix}/")
     def feed(lang):
@@ -267,20 +285,26 @@ def register_routes(app):
             Article.count_view(found.id)
             found.views += 1
         langs = content_langs(lang, reading_view())
-        return render_page("article.html", article=found, langs=langs, title=article_title(found, langs))
+        return render_page(
+            "article.html", article=found, langs=langs, full=True, title=article_title(found, langs),
+        )
 
     @app.get(f"{prefix}/articles/<slug>/card")
     def card(lang, slug):
-        """One card in the language(s) of ?show=en|zh|both, for the card's own toggle."""
-        found = Article.get_published(slug) or abort(404)
+        """One card in the language(s) of ?show=en|zh|both: the card's own toggle.
+
+        Without htmx the reader goes to the article page in that language.
+        """
         show = request.args.get("show", lang)
         if show not in ("en", "zh", "both"):
             abort(400)
+        found = Article.get_published(slug) or abort(404)
+        if not wants_fragment():
+            return redirect(card_page_url(slug, show), 303)
         langs = content_langs(lang, "both") if show == "both" else [show]
-        full = request.args.get("full") == "1"
         return render_page(
-            "card.html", block="card", article=found, langs=langs, full=full,
-            title=article_title(found, langs),
+            "article.html", block="card", article=found, langs=langs,
+            full=request.args.get("full") == "1", title=article_title(found, langs),
         )
 
     @app.get(f"{prefix}/times")

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import nh3
 from markdown_it import MarkdownIt
+from markdown_it.common.utils import escapeHtml
 from markupsafe import Markup
 
 from i18n import other_lang
@@ -15,6 +16,16 @@ from i18n import other_lang
 # CommonMark with raw HTML switched off; whatever HTML the renderer makes
 # still passes through an allow-list sanitizer.
 _markdown = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table")
+
+def _image_as_link(self, tokens, idx, options, env):
+    """Images become links to them: no third-party requests, and the alt text survives."""
+    token = tokens[idx]
+    alt = self.renderInlineAsText(token.children or [], options, env)
+    src = escapeHtml(token.attrGet("src") or "")
+    return f'<a href="{src}">{escapeHtml(alt or src)}</a>'
+
+
+_markdown.add_render_rule("image", _image_as_link)
 
 ALLOWED_TAGS = {
     "p", "br", "hr", "h3", "h4", "h5", "h6", "blockquote", "pre", "code",

@@ -7,7 +7,7 @@ import os
 from datetime import datetime, timedelta, timezone
 from functools import cache
 
-from babel.dates import format_datetime, format_timedelta
+from babel.dates import format_datetime, format_timedelta, get_timezone
 from babel.support import NullTranslations, Translations
 from markupsafe import Markup, escape
 
@@ -32,7 +32,9 @@ def lang_from_header(accept_languages):
     Any Chinese tag counts as `zh`: the site has only Simplified Chinese, and
     it reads better to a zh-TW reader than English does.
     """
-    for tag, _quality in accept_languages:
+    for tag, quality in accept_languages:
+        if quality <= 0:
+            continue
         primary = tag.lower().replace("_", "-").split("-")[0]
         if primary in LANGS:
             return primary
@@ -69,8 +71,14 @@ def relative_text(moment, lang, now=None):
     )
 
 
+# Absolute times in a tooltip: UTC for English readers, who live anywhere;
+# Beijing time, named as such, for Chinese readers.
+ABSOLUTE_FORMATS = {"en": ("long", timezone.utc), "zh": ("full", get_timezone("Asia/Shanghai"))}
+
+
 def absolute_text(moment, lang):
-    return format_datetime(moment, "long", tzinfo=timezone.utc, locale=BABEL_LOCALES[lang])
+    pattern, zone = ABSOLUTE_FORMATS[lang]
+    return format_datetime(moment, pattern, tzinfo=zone, locale=BABEL_LOCALES[lang])
 
 
 def iso_utc(moment):

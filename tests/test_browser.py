@@ -114,6 +114,20 @@ def test_card_toggle_changes_only_that_card(page, live_server):
     assert page.evaluate("window.stillTheSamePage") is True
 
 
+def test_a_failed_swap_falls_back_to_the_link(page, live_server):
+    page.goto(f"{live_server}/en/")
+    card_id = page.locator(".card").first.get_attribute("id")
+    link = page.locator(f"#{card_id}-zh")
+    href = link.get_attribute("href")
+    # The article disappears between page load and the click.
+    link.evaluate("a => { a.setAttribute('hx-get', '/en/articles/gone/card?show=zh'); htmx.process(a) }")
+
+    link.click()
+
+    expect(page).to_have_url(f"{live_server}{href}")
+    expect(page.locator("h1.card-title .title-line")).to_have_attribute("lang", "zh-Hans")
+
+
 def test_clock_refreshes_every_time_with_one_request(page, live_server):
     clock_requests = []
     page.on("request", lambda r: "/times" in r.url and clock_requests.append(r.url))

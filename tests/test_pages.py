@@ -32,6 +32,7 @@ def title_lines(page):
     ({"Accept-Language": "fr-FR,en;q=0.5,zh;q=0.4"}, None, "/en/"),
     ({"Accept-Language": "fr-FR,zh;q=0.6,en;q=0.5"}, None, "/zh/"),
     ({"Accept-Language": "de"}, None, "/en/"),
+    ({"Accept-Language": "zh;q=0, en;q=0.5"}, None, "/en/"),
     ({"Accept-Language": "en-US"}, "zh", "/zh/"),
     ({"Accept-Language": "zh-CN"}, "en", "/en/"),
     ({"Accept-Language": "zh-CN"}, "klingon", "/zh/"),
@@ -44,6 +45,12 @@ def test_root_redirects_to_the_readers_language(client, headers, cookie, expecte
     assert response.headers["Location"] == expected
 
 
+def test_root_keeps_the_reading_mode_and_varies_on_language(client):
+    response = client.get("/?view=both", headers={"Accept-Language": "zh"})
+    assert response.headers["Location"] == "/zh/?view=both"
+    assert "Accept-Language" in response.headers["Vary"]
+
+
 def test_unknown_language_prefix_is_404(client):
     assert client.get("/fr/").status_code == 404
 
@@ -51,7 +58,7 @@ def test_unknown_language_prefix_is_404(client):
 def test_unknown_page_under_a_language_answers_in_that_language(client):
     response = client.get("/zh/no/such/page", headers={"Accept-Language": "en"})
     assert response.status_code == 404
-    assert "此地址没有页面" in response.get_data(as_text=True)
+    assert "找不到该页面" in response.get_data(as_text=True)
 
 
 # The feed ------------------------------------------------------------------------
@@ -85,7 +92,7 @@ def test_feed_card_shows_everything_a_card_has(client, make_article, make_tag):
     published_time = card.select_one(".published time")
     assert published_time.get_text() == "12h ago"
     assert published_time["datetime"] == published.strftime("%Y-%m-%dT%H:%M:%SZ")
-    assert "UTC" in published_time["title"]
+    assert published_time["title"].endswith("UTC")
     assert card.select_one(".updated").get_text(" ", strip=True) == "Updated 1h ago"
     assert card.select_one(".views").get_text(strip=True) == "7,440 views"
     scores = {div.dt.get_text(strip=True): div.dd.get_text() for div in card.select(".score")}
@@ -214,7 +221,7 @@ def test_missing_draft_and_scheduled_articles_are_404_in_the_readers_language(cl
     response = client.get(url)
 
     assert response.status_code == 404
-    assert "此地址没有页面" in response.get_data(as_text=True)
+    assert "找不到该页面" in response.get_data(as_text=True)
     assert soup(response).html["lang"] == "zh-Hans"
 
 
@@ -312,6 +319,21 @@ def test_pages_carry_alternates_and_canonical(client, make_article):
     }
 
 
+def test_canonical_keeps_the_page_number_only(client, make_article):
+    for n in range(21):
+        make_article(title_en=f"Story {n}")
+    page = soup(client.get("/en/?page=2&utm_source=chat&view=both"))
+    assert page.select_one('link[rel="canonical"]')["href"] == "http://localhost/en/?page=2"
+    page = soup(client.get("/en/?page=1"))
+    assert page.select_one('link[rel="canonical"]')["href"] == "http://localhost/en/"
+
+
+def test_choices_are_not_remembered_from_error_pages(client):
+    response = client.get("/zh/articles/nothing?view=both")
+    assert response.status_code == 404
+    assert response.headers.getlist("Set-Cookie") == []
+
+
 def test_header_toggle_links_point_to_the_same_page(client, make_article):
     make_article()
     page = soup(client.get("/en/articles/open-models-reach-the-classroom"))
@@ -378,11 +400,27 @@ def test_card_toggle_both_and_full(client, make_article):
     assert [p["lang"] for p in page.select(".prose")] == ["zh-Hans", "en"]
 
 
-def test_card_toggle_without_javascript_is_a_page(client, make_article):
+def test_card_toggle_without_javascript_goes_to_the_article_in_that_language(client, make_article):
     make_article()
-    response = client.get("/en/articles/open-models-reach-the-classroom/card?show=zh")
-    assert response.get_data(as_text=True).startswith("<!doctype html>")
-    assert title_lines(soup(response)) == [("zh-Hans", "开源模型走进课堂")]
+    page = soup(client.get("/en/"))
+    links = {a["id"]: (a["href"], a["hx-get"]) for a in page.select(".card .toggle a")}
+    slug = "open-models-reach-the-classroom"
+    assert links == {
+        f"card-{slug}-en": (f"/en/articles/{slug}?view=one", f"/en/articles/{slug}/card?show=en"),
+        f"card-{slug}-zh": (f"/zh/articles/{slug}?view=one", f"/en/articles/{slug}/card?show=zh"),
+        f"card-{slug}-both": (f"/en/articles/{slug}?view=both", f"/en/articles/{slug}/card?show=both"),
+    }
+
+    response = client.get(f"/en/articles/{slug}/card?show=zh")
+    assert response.status_code == 303
+    assert response.headers["Location"] == f"/zh/articles/{slug}?view=one"
+
+
+def test_card_switched_to_the_other_language_links_to_that_article(client, make_article):
+    make_article()
+    page = soup(client.get("/en/articles/open-models-reach-the-classroom/card?show=zh", headers=htmx()))
+    assert page.select_one(".card-title a")["href"] == "/zh/articles/open-models-reach-the-classroom"
+    assert page.select_one(".read-more")["href"] == "/zh/articles/open-models-reach-the-classroom"
 
 
 @pytest.mark.parametrize("url, status", [

@@ -52,6 +52,13 @@ def test_markdown_keeps_ordinary_formatting():
     assert "<blockquote>" in html
 
 
+def test_images_become_links_to_keep_their_alt_text():
+    html = render_markdown("![A chart of costs](https://example.org/chart.png)")
+    assert 'href="https://example.org/chart.png"' in html
+    assert ">A chart of costs</a>" in html
+    assert "<img" not in html
+
+
 def test_stored_text_is_escaped_on_cards(client, make_article):
     make_article(title_en='<script>alert("t")</script>', summary_en='<img src=x onerror=alert(1)>')
     body = client.get("/en/").get_data(as_text=True)
