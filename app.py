@@ -7,9 +7,10 @@ part of a page they swap; `render_page` decides that in one place.
 import os
 import re
 import secrets
-from urllib.parse import urlencode
 
-from flask import Flask, abort, current_app, g, redirect, render_template, request, url_for
+from flask import (
+    Flask, abort, current_app, g, has_request_context, redirect, render_template, request, url_for,
+)
 from flask_babel import Babel
 from flask_babel import lazy_gettext as _l
 from htmx_flask import Htmx
@@ -36,6 +37,7 @@ from models import Article, database, db_wrapper, open_database
 LANG_COOKIE = "lang"
 VIEW_COOKIE = "view"
 COOKIE_MAX_AGE = 365 * 24 * 3600
+VIEWS = ("both", "one")  # reading modes: bilingual, or the page's language alone
 PER_PAGE = 20
 MAX_CLOCK_STAMPS = 200
 
@@ -99,10 +101,9 @@ def create_app(test_config=None):
     app.jinja_env.globals.update(
         tr=tr, texts=texts, analysis_texts=analysis_texts, time_tag=time_tag,
         render_markdown=render_markdown, lang_url=lang_url, other_lang=other_lang,
-        card_page_url=card_page_url, canonical_url=canonical_url,
+        card_page_url=card_page_url,
         HTML_LANGS=HTML_LANGS, LANG_NAMES=LANG_NAMES, LANGS=LANGS,
     )
-    app.url_value_preprocessor(remember_lang)
     app.url_defaults(add_lang)
     app.after_request(add_headers)
     app.register_error_handler(HTTPException, error_page)
@@ -113,19 +114,14 @@ def create_app(test_config=None):
 
 # Language and reading mode ---------------------------------------------------
 
-def remember_lang(endpoint, values):
-    if values and "lang" in values:
-        g.lang = values["lang"]
-
-
 def add_lang(endpoint, values):
     """Links from a page stay in its language unless they say otherwise."""
-    if "lang" not in values and "lang" in g and current_app.url_map.is_endpoint_expecting(endpoint, "lang"):
-        values["lang"] = g.lang
+    if "lang" not in values and has_request_context() and current_app.url_map.is_endpoint_expecting(endpoint, "lang"):
+        values["lang"] = current_lang()
 
 
 def current_lang():
-    """The page's language: from the URL, else what the reader prefers."""
+    """The page's language: its URL prefix, else (for other URLs) what the reader prefers."""
     if "lang" not in g:
         prefix = request.path.split("/")[1]
         g.lang = prefix if prefix in LANGS else preferred_lang()
@@ -142,7 +138,7 @@ def preferred_lang():
 def reading_view():
     """'both' (bilingual) or 'one': from ?view=, else the remembered choice."""
     chosen = request.args.get("view")
-    if chosen in ("both", "one"):
+    if chosen in VIEWS:
         return chosen
     return "both" if request.cookies.get(VIEW_COOKIE) == "both" else "one"
 
@@ -151,17 +147,18 @@ def content_langs(lang, view):
     return [lang, other_lang(lang)] if view == "both" else [lang]
 
 
-def lang_url(lang, **args):
-    """This page in another language (the feed for pages without a language)."""
-    endpoint = request.endpoint
-    values = dict(request.view_args or {})
-    if not endpoint or "lang" not in values:
-        endpoint, values = "feed", {}
-    values.update(lang=lang)
-    query = {key: value for key, value in request.args.items() if key != "view"}
-    query.update(args)
-    url = url_for(endpoint, **values)
-    return f"{url}?{urlencode(query)}" if query else url
+def lang_url(lang, external=False, **args):
+    """This page in `lang`, keeping only the query that names its content.
+
+    Pages other than the feed and articles (errors, say) lead to the feed.
+    """
+    if request.endpoint in ("feed", "article"):
+        endpoint, values = request.endpoint, dict(request.view_args, lang=lang)
+        if request.args.get("page", "1") != "1":
+            args.setdefault("page", request.args["page"])
+    else:
+        endpoint, values = "feed", {"lang": lang}
+    return url_for(endpoint, **values, **args, _external=external)
 
 
 def card_page_url(slug, show):
@@ -169,17 +166,6 @@ def card_page_url(slug, show):
     if show == "both":
         return url_for("article", lang=current_lang(), slug=slug, view="both")
     return url_for("article", lang=show, slug=slug, view="one")
-
-
-def canonical_url(lang):
-    """This page's address in `lang`, keeping only the query that names the content."""
-    if request.endpoint not in ("feed", "article"):
-        return url_for("feed", lang=lang, _external=True)
-    page = request.args.get("page")
-    return url_for(
-        request.endpoint, **dict(request.view_args, lang=lang),
-        page=page if page not in (None, "1") else None, _external=True,
-    )
 
 
 # Responses -------------------------------------------------------------------
@@ -211,7 +197,7 @@ def add_headers(response):
         return response
     response.vary.update(["HX-Request", "Cookie"])
     view = request.args.get("view")
-    if view in ("both", "one") and "lang" in (request.view_args or {}) and response.status_code < 400:
+    if view in VIEWS and "lang" in (request.view_args or {}) and response.status_code < 400:
         remember_choice(response, view)
     return response
 
@@ -219,14 +205,15 @@ def add_headers(response):
 def remember_choice(response, view):
     """The reader chose a language or mode in the header toggle: keep it."""
     options = {"samesite": "Lax", "secure": request.is_secure, "httponly": True}
-    response.set_cookie(LANG_COOKIE, g.lang, max_age=COOKIE_MAX_AGE, **options)
+    lang = current_lang()
+    response.set_cookie(LANG_COOKIE, lang, max_age=COOKIE_MAX_AGE, **options)
     if view == "both":
         response.set_cookie(VIEW_COOKIE, "both", max_age=COOKIE_MAX_AGE, **options)
     else:
         response.delete_cookie(VIEW_COOKIE, **options)
     if wants_fragment():
         # Keep ?view=both in the address bar; ?view=one is the default anyway.
-        response.headers["HX-Push-Url"] = lang_url(g.lang, **({"view": "both"} if view == "both" else {}))
+        response.headers["HX-Push-Url"] = lang_url(lang, **({"view": "both"} if view == "both" else {}))
 
 
 ERROR_TEXTS = {
@@ -261,7 +248,7 @@ def register_routes(app):
     def index():
         """Send the reader to their language's front page."""
         view = request.args.get("view")
-        response = redirect(url_for("feed", lang=preferred_lang(), view=view if view in ("both", "one") else None), 302)
+        response = redirect(url_for("feed", lang=preferred_lang(), view=view if view in VIEWS else None), 302)
         response.vary.add("Accept-Language")
         return response
 
@@ -298,9 +285,9 @@ def register_routes(app):
         show = request.args.get("show", lang)
         if show not in ("en", "zh", "both"):
             abort(400)
-        found = Article.get_published(slug) or abort(404)
         if not wants_fragment():
-            return redirect(card_page_url(slug, show), 303)
+            return redirect(card_page_url(slug, show), 303)  # that page answers 404 itself
+        found = Article.get_published(slug) or abort(404)
         langs = content_langs(lang, "both") if show == "both" else [show]
         return render_page(
             "article.html", block="card", article=found, langs=langs,
@@ -310,12 +297,12 @@ def register_routes(app):
     @app.get(f"{prefix}/times")
     def times(lang):
         """Fresh relative times for the page clock: one answer for every stamp on a page."""
-        stamps = dict.fromkeys(request.args.getlist("t")[:MAX_CLOCK_STAMPS])
-        moments = {stamp: parse_iso_utc(stamp) for stamp in stamps}
-        return render_template(
-            "_times.html", lang=lang, relative_text=relative_text,
-            moments={stamp: moment for stamp, moment in moments.items() if moment},
-        )
+        moments = {}
+        for stamp in request.args.getlist("t")[:MAX_CLOCK_STAMPS]:
+            moment = parse_iso_utc(stamp)
+            if moment:
+                moments[stamp] = moment
+        return render_template("_times.html", lang=lang, relative_text=relative_text, moments=moments)
 
     @app.get("/healthz")
     def healthz():

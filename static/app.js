@@ -24,7 +24,7 @@
   // as a page, so the reader sees the real answer instead of nothing.
   function followLink(event) {
     var link = event.detail.elt;
-    if (link && link.href && link.id !== "clock") window.location.assign(link.href);
+    if (link && link.href) window.location.assign(link.href);
   }
   document.addEventListener("htmx:responseError", followLink);
   document.addEventListener("htmx:sendError", followLink);
