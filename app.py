@@ -5,38 +5,37 @@ URL starts with its language (`/en/…`, `/zh/…`). htmx requests get only the
 part of a page they swap; `render_page` decides that in one place.
 """
 import os
-import re
 import secrets
 
 from flask import (
-    Flask, abort, current_app, g, has_request_context, redirect, render_template, request, url_for,
+    Flask, abort, current_app, has_request_context, redirect, render_template, request, url_for,
 )
+from flask.sessions import SecureCookieSessionInterface
 from flask_babel import Babel
 from flask_babel import lazy_gettext as _l
 from htmx_flask import Htmx
+from flask_wtf.csrf import CSRFProtect
 from jinja2_fragments.flask import render_block
 from werkzeug.exceptions import HTTPException
 
 import commands
+import editor
 from content import analysis_texts, render_markdown, texts
 from i18n import (
     BABEL_LOCALES,
-    DEFAULT_LANG,
     HTML_LANGS,
     LANG_NAMES,
     LANGS,
-    lang_from_header,
     other_lang,
     parse_iso_utc,
     relative_text,
     time_tag,
     tr,
 )
-from models import Article, database, db_wrapper, open_database
+from models import SESSION_LIFETIME, Article, database, db_wrapper, open_database
+from web import COOKIE_MAX_AGE, LANG_COOKIE, current_lang, page_number, preferred_lang, wants_fragment
 
-LANG_COOKIE = "lang"
 VIEW_COOKIE = "view"
-COOKIE_MAX_AGE = 365 * 24 * 3600
 VIEWS = ("both", "one")  # reading modes: bilingual, or the page's language alone
 PER_PAGE = 20
 MAX_CLOCK_STAMPS = 200
@@ -60,6 +59,14 @@ def load_config(app, test_config):
         ENV_NAME=os.environ.get("APP_ENV", "development"),
         DATABASE_URL=os.environ.get("DATABASE_URL", "sqlite:///instance/news.db"),
         SECRET_KEY=os.environ.get("SECRET_KEY"),
+        # Far above any article the form accepts, so its own limits answer first.
+        MAX_CONTENT_LENGTH=1024 * 1024,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_HTTPONLY=True,
+        PERMANENT_SESSION_LIFETIME=SESSION_LIFETIME,
+        # The token lives as long as the editor's session; an editor may
+        # spend more than an hour on one article.
+        WTF_CSRF_TIME_LIMIT=None,
     )
     if test_config:
         app.config.update(test_config)
@@ -96,6 +103,8 @@ def create_app(test_config=None):
     load_config(app, test_config)
     app.config["DATABASE"] = open_database(database_url(app))
     db_wrapper.init_app(app)
+    app.session_interface = SessionInterface()
+    CSRFProtect(app)
     Htmx(app)
     Babel(app, locale_selector=lambda: BABEL_LOCALES[current_lang()])
     app.jinja_env.globals.update(
@@ -108,8 +117,16 @@ def create_app(test_config=None):
     app.after_request(add_headers)
     app.register_error_handler(HTTPException, error_page)
     register_routes(app)
+    app.register_blueprint(editor.bp)
     commands.register(app)
     return app
+
+
+class SessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie session, marked Secure whenever the site is served over HTTPS."""
+
+    def get_cookie_secure(self, app):
+        return super().get_cookie_secure(app) or (has_request_context() and request.is_secure)
 
 
 # Language and reading mode ---------------------------------------------------
@@ -118,21 +135,6 @@ def add_lang(endpoint, values):
     """Links from a page stay in its language unless they say otherwise."""
     if "lang" not in values and has_request_context() and current_app.url_map.is_endpoint_expecting(endpoint, "lang"):
         values["lang"] = current_lang()
-
-
-def current_lang():
-    """The page's language: its URL prefix, else (for other URLs) what the reader prefers."""
-    if "lang" not in g:
-        prefix = request.path.split("/")[1]
-        g.lang = prefix if prefix in LANGS else preferred_lang()
-    return g.lang
-
-
-def preferred_lang():
-    cookie = request.cookies.get(LANG_COOKIE)
-    if cookie in LANGS:
-        return cookie
-    return lang_from_header(request.accept_languages) or DEFAULT_LANG
 
 
 def reading_view():
@@ -170,12 +172,6 @@ def card_page_url(slug, show):
 
 # Responses -------------------------------------------------------------------
 
-def wants_fragment():
-    """An htmx swap gets a fragment; boosted links and history restores get pages."""
-    htmx = request.htmx
-    return bool(htmx) and not htmx.boosted and not htmx.history_restore_request
-
-
 def render_page(template, block="page", **context):
     """The whole page, or for an htmx swap just the named block of it."""
     lang = current_lang()
@@ -196,6 +192,10 @@ def add_headers(response):
     if request.endpoint == "static":
         return response
     response.vary.update(["HX-Request", "Cookie"])
+    if request.blueprint == "editor":
+        # Editors' pages hold unpublished text: never cached, never indexed.
+        response.headers["Cache-Control"] = "no-store"
+        response.headers["X-Robots-Tag"] = "noindex, nofollow"
     view = request.args.get("view")
     if view in VIEWS and "lang" in (request.view_args or {}) and response.status_code < 400:
         remember_choice(response, view)
@@ -220,6 +220,7 @@ ERROR_TEXTS = {
     400: (_l("Bad request"), _l("This address has a value the site cannot use. Check the link and try again.")),
     404: (_l("Page not found"), _l("There is no page at this address. It may have moved, or it was never published.")),
     405: (_l("Method not allowed"), _l("This page cannot be used that way.")),
+    413: (_l("Too much text"), _l("What you sent is larger than the site accepts. Shorten it and try again.")),
     500: (_l("Server error"), _l("Something went wrong on our side. Please try again in a moment.")),
 }
 
@@ -229,14 +230,6 @@ def error_page(error):
     code = error.code or 500
     title, message = ERROR_TEXTS.get(code, ERROR_TEXTS[500 if code >= 500 else 400])
     return render_page("error.html", code=code, title=title, message=message), code
-
-
-def page_number():
-    """?page=N, a whole number from 1 to a million; anything else is a 400."""
-    raw = request.args.get("page", "1")
-    if not re.fullmatch(r"[1-9][0-9]{0,5}|1000000", raw):
-        abort(400)
-    return int(raw)
 
 
 # Routes ----------------------------------------------------------------------

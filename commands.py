@@ -1,13 +1,19 @@
-"""Flask CLI commands: `flask init-db`, `flask seed-demo`, `flask translate …`."""
+"""Flask CLI commands: `flask init-db`, `flask seed-demo`, `flask create-editor`, `flask translate …`."""
 import json
 import os
+import re
+import sys
 from datetime import timedelta
 
 import click
 from babel.messages.frontend import CommandLineInterface
 
 from models import (
+    PASSWORD_MAX_LENGTH,
+    PASSWORD_MIN_LENGTH,
     Article,
+    Editor,
+    EditorSession,
     Tag,
     article_count,
     create_tables,
@@ -30,6 +36,7 @@ GETTEXT_KEYWORDS = ["_", "_l", "gettext", "ngettext:1,2", "lazy_gettext", "tr", 
 def register(app):
     app.cli.add_command(init_db_command)
     app.cli.add_command(seed_demo_command)
+    app.cli.add_command(create_editor_command)
     app.cli.add_command(translate)
 
 
@@ -95,6 +102,49 @@ def seed_article(item, tags, now):
     article.save()
     set_tags(article, [tags[slug] for slug in item["tags"]])
     return True
+
+
+@click.command("create-editor")
+@click.argument("name")
+@click.option("--reset", is_flag=True, help="Change the password of an existing editor.")
+def create_editor_command(name, reset):
+    """Create an editor, or with --reset give one a new password.
+
+    The password is asked twice; piped in, it is read from two lines of
+    standard input.
+    """
+    if not re.fullmatch(r"[\w.@-]{1,40}", name):
+        raise click.BadParameter("use 1 to 40 letters, digits, '.', '@', '_' or '-'", param_hint="NAME")
+    create_tables()
+    with database().connection_context():
+        editor = Editor.get_or_none(Editor.name == name)
+        if reset and editor is None:
+            raise click.ClickException(f"there is no editor called {name}")
+        if not reset and editor is not None:
+            raise click.ClickException(f"{name} exists already; use --reset to change the password")
+        editor = editor or Editor(name=name)
+        editor.set_password(read_new_password())
+        with write_transaction():
+            editor.save()
+        if reset:
+            EditorSession.end_all(editor)  # signed-in browsers must sign in again
+    click.echo(f"Password changed for {name}; their sessions have ended." if reset else f"Editor {name} created.")
+
+
+def read_new_password():
+    """A new password, typed twice (hidden), or two lines of piped input."""
+    if sys.stdin.isatty():
+        password = click.prompt("Password", hide_input=True, confirmation_prompt="Repeat the password")
+    else:
+        lines = sys.stdin.read().splitlines() + ["", ""]
+        password, repeated = lines[0], lines[1]
+        if password != repeated:
+            raise click.ClickException("the two passwords differ")
+    if len(password) < PASSWORD_MIN_LENGTH:
+        raise click.ClickException(f"the password needs at least {PASSWORD_MIN_LENGTH} characters")
+    if len(password) > PASSWORD_MAX_LENGTH:
+        raise click.ClickException(f"the password may have at most {PASSWORD_MAX_LENGTH} characters")
+    return password
 
 
 @click.group()

@@ -66,6 +66,7 @@ class Text:
     lang: str            # the language of `value`
     wanted: str          # the language the reader asked for
     partial: bool = False  # shorter than the other language's version
+    outdated: bool = False  # the other language changed after this translation
 
     @property
     def fallback(self):
@@ -83,9 +84,12 @@ def texts(article, field, langs):
         for lang in (wanted, other_lang(wanted)):
             value = getattr(article, f"{field}_{lang}")
             if value:
-                return [Text(value, lang, wanted)]
+                return [Text(value, lang, wanted, outdated=article.is_outdated(field, lang))]
         return []
-    return [Text(getattr(article, f"{field}_{lang}"), lang, lang) for lang in langs]
+    return [
+        Text(getattr(article, f"{field}_{lang}"), lang, lang, outdated=article.is_outdated(field, lang))
+        for lang in langs
+    ]
 
 
 def analysis_texts(article, langs):

@@ -71,14 +71,24 @@ def relative_text(moment, lang, now=None):
     )
 
 
-# Absolute times in a tooltip: UTC for English readers, who live anywhere;
-# Beijing time, named as such, for Chinese readers.
-ABSOLUTE_FORMATS = {"en": ("long", timezone.utc), "zh": ("full", get_timezone("Asia/Shanghai"))}
+# Absolute times: UTC for English readers, who live anywhere; Beijing time,
+# named as such, for Chinese readers. Editors type publish times in the same zone.
+LOCAL_ZONES = {"en": get_timezone("UTC"), "zh": get_timezone("Asia/Shanghai")}
+ABSOLUTE_PATTERNS = {"en": "long", "zh": "full"}
+
+
+def local_moment(naive, lang):
+    """An editor's typed wall-clock time, read in their zone, as aware UTC."""
+    return LOCAL_ZONES[lang].localize(naive).astimezone(timezone.utc)
 
 
 def absolute_text(moment, lang):
-    pattern, zone = ABSOLUTE_FORMATS[lang]
-    return format_datetime(moment, pattern, tzinfo=zone, locale=BABEL_LOCALES[lang])
+    return format_datetime(moment, ABSOLUTE_PATTERNS[lang], tzinfo=LOCAL_ZONES[lang], locale=BABEL_LOCALES[lang])
+
+
+def local_input_text(moment, lang):
+    """A datetime as an editor's form shows it: '2026-05-01T09:30' in their zone."""
+    return moment.astimezone(LOCAL_ZONES[lang]).strftime("%Y-%m-%dT%H:%M") if moment else ""
 
 
 def iso_utc(moment):

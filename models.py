@@ -1,12 +1,13 @@
-"""The database: Peewee models for articles and tags, and the queries on them.
+"""The database: Peewee models for articles, tags and editors, and the queries on them.
 
 `db_wrapper` is bound to a real database by `app.create_app()`; everything
 else in the project reaches the database through the models defined here.
 """
 import hashlib
 import re
+import secrets
 import unicodedata
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from peewee import (
     BooleanField,
@@ -21,6 +22,8 @@ from peewee import (
 )
 from playhouse.db_url import connect
 from playhouse.flask_utils import FlaskDB
+from playhouse.migrate import SchemaMigrator, migrate
+from werkzeug.security import check_password_hash, generate_password_hash
 
 # One connection per request, opened and closed by FlaskDB; static files
 # need none.
@@ -38,6 +41,8 @@ SQLITE_PRAGMAS = {
 STATUSES = ("draft", "published")
 SCORES = ("hot", "quality", "impact")
 LANGUAGES = ("en", "zh")
+# Fields written in both languages, whose translations can fall out of step.
+TRANSLATED_FIELDS = ("category", "title", "summary", "analysis")
 
 
 def open_database(url):
@@ -126,7 +131,12 @@ class Article(BaseModel):
     updated_at = UTCDateTimeField(null=True)
     created_at = UTCDateTimeField(default=utcnow)
     views = IntegerField(default=0)
+    # Bumped by every save: an editor's form carries it, so a save made from a
+    # stale copy is refused instead of silently undoing someone else's work.
     version = IntegerField(default=1)
+    # Space-separated field names such as "summary_zh": translations that may
+    # be out of date because the other language changed after them.
+    outdated = CharField(max_length=200, default="")
 
     class Meta:
         indexes = ((("status", "published_at"), False),)
@@ -175,6 +185,9 @@ class Article(BaseModel):
             n += 1
             slug = f"{base}-{n}"
         return slug
+
+    def is_outdated(self, field, lang):
+        return f"{field}_{lang}" in self.outdated.split()
 
     @property
     def was_updated(self):
@@ -234,9 +247,213 @@ def set_tags(article, tags):
             ArticleTag.create(article=article, tag=tag)
 
 
+PASSWORD_MIN_LENGTH = 10
+PASSWORD_MAX_LENGTH = 200  # hashing is deliberately slow; keep it bounded
+SESSION_LIFETIME = timedelta(days=14)
+
+
+class Editor(BaseModel):
+    """Someone who may write and publish articles."""
+
+    name = CharField(max_length=40, unique=True)
+    password_hash = CharField(max_length=255)
+    created_at = UTCDateTimeField(default=utcnow)
+
+    def set_password(self, password):
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password):
+        return check_password_hash(self.password_hash, password)
+
+    @classmethod
+    def authenticate(cls, name, password):
+        """The editor with this name and password, or None. Takes as long either way."""
+        editor = cls.get_or_none(cls.name == name)
+        if editor is None:
+            check_password_hash(_DUMMY_HASH, password)
+            return None
+        return editor if editor.check_password(password) else None
+
+
+# Checked against when the name is unknown, so a failed sign-in takes the same
+# time whether or not the name exists.
+_DUMMY_HASH = generate_password_hash(secrets.token_hex(16))
+
+
+class EditorSession(BaseModel):
+    """A signed-in browser. The cookie holds the token; only its hash is stored."""
+
+    token_hash = CharField(max_length=64, unique=True)
+    editor = ForeignKeyField(Editor, backref="sessions", on_delete="CASCADE")
+    created_at = UTCDateTimeField(default=utcnow)
+
+    @staticmethod
+    def hash_token(token):
+        return hashlib.sha256(token.encode()).hexdigest()
+
+    @classmethod
+    def start(cls, editor):
+        """A new session for `editor`; returns the token for the cookie."""
+        token = secrets.token_urlsafe(32)
+        with write_transaction():
+            cls.create(token_hash=cls.hash_token(token), editor=editor)
+        return token
+
+    @classmethod
+    def editor_for(cls, token):
+        """The editor signed in with this token, or None if it ended or expired."""
+        if not token:
+            return None
+        session = (
+            cls.select(cls, Editor).join(Editor)
+            .where((cls.token_hash == cls.hash_token(token)) & (cls.created_at > utcnow() - SESSION_LIFETIME))
+            .first()
+        )
+        return session.editor if session else None
+
+    @classmethod
+    def end(cls, token):
+        with write_transaction():
+            cls.delete().where(cls.token_hash == cls.hash_token(token)).execute()
+
+    @classmethod
+    def end_all(cls, editor):
+        with write_transaction():
+            cls.delete().where(cls.editor == editor).execute()
+
+
+class LoginFailure(BaseModel):
+    """One failed sign-in, counted per address and per name.
+
+    Kept in the database so that the limit holds across server processes.
+    """
+
+    key = CharField(max_length=120)  # "ip:203.0.113.9" or "name:alice"
+    at = UTCDateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("key", "at"), False),)
+
+    @classmethod
+    def recent(cls, key, window):
+        return cls.select().where((cls.key == key) & (cls.at > utcnow() - window)).count()
+
+    @classmethod
+    def record(cls, keys, window):
+        """Count a failure under each key, and forget failures older than the window."""
+        now = utcnow()
+        with write_transaction():
+            cls.delete().where(cls.at <= now - window).execute()
+            cls.insert_many([{"key": key, "at": now} for key in keys]).execute()
+
+    @classmethod
+    def forget(cls, key):
+        with write_transaction():
+            cls.delete().where(cls.key == key).execute()
+
+
+MODELS = [Tag, Article, ArticleTag, Editor, EditorSession, LoginFailure]
+
+
+class EditConflict(Exception):
+    """Someone else saved the article after the editor loaded it."""
+
+    def __init__(self, current):
+        super().__init__(f"article {current.id} is at version {current.version}")
+        self.current = current
+
+
+def outdated_translations(old, new, marks, checked=()):
+    """The translations that may be out of date after a save.
+
+    Editing one language of a field (and not the other) marks the other one,
+    if it has text. Editing a marked translation is bringing it up to date:
+    that clears its mark without marking the other language. Ticking a
+    translation as checked clears its mark too.
+    """
+    marks = set(marks.split()) - set(checked)
+    for field in TRANSLATED_FIELDS:
+        for lang, other in (("en", "zh"), ("zh", "en")):
+            name, other_name = f"{field}_{lang}", f"{field}_{other}"
+            if old[name] != new[name]:
+                catching_up = name in marks
+                marks.discard(name)
+                if old[other_name] == new[other_name] and not catching_up:
+                    marks.add(other_name)
+    return " ".join(sorted(name for name in marks if new.get(name)))
+
+
+def save_article(article, values, tags, expected_version=None, checked=()):
+    """Save an editor's changes to a new or existing article, tags included.
+
+    An existing article is only written if it is still at `expected_version`;
+    otherwise EditConflict carries the newer stored article. Changing a
+    published article, even just its tags or scores, marks it updated.
+    """
+    with write_transaction():
+        for tag in tags:
+            if tag.id is None:
+                tag.save()
+        if article.id is None:
+            article = Article(**values)
+            article.save()
+            set_tags(article, tags)
+            article.tags = tags
+            return article
+        stored = Article.get_by_id(article.id)
+        attach_tags([stored])
+        if stored.version != expected_version:
+            raise EditConflict(stored)
+        old = {name: getattr(stored, name) for name in values}
+        changed = old != values or sorted(t.slug for t in stored.tags) != sorted(t.slug for t in tags)
+        if not changed and not checked:
+            return stored
+        values = dict(values, outdated=outdated_translations(old, values, stored.outdated, checked))
+        if values.get("published_at") is None:
+            values["published_at"] = stored.published_at
+        if changed and stored.status == "published" and values["status"] == "published":
+            values["updated_at"] = utcnow()
+        for name, value in values.items():
+            setattr(stored, name, value)
+        stored.version += 1
+        if stored.status == "published" and stored.published_at is None:
+            stored.published_at = utcnow()
+        stored.validate()
+        # The version in the WHERE clause makes the check and the write one
+        # step, whatever the database's isolation level.
+        written = (
+            Article.update({getattr(Article, name): getattr(stored, name) for name in [*values, "published_at", "version"]})
+            .where((Article.id == stored.id) & (Article.version == expected_version))
+            .execute()
+        )
+        if not written:
+            raise EditConflict(Article.get_by_id(stored.id))
+        set_tags(stored, tags)
+        stored.tags = tags
+        return stored
+
+
 def create_tables():
-    with database().connection_context():
-        database().create_tables([Tag, Article, ArticleTag], safe=True)
+    """Create missing tables, and add columns that newer code expects."""
+    db = database()
+    with db.connection_context():
+        db.create_tables(MODELS, safe=True)
+        add_missing_columns(db)
+
+
+def add_missing_columns(db):
+    """The one kind of schema change so far: a new column with a default."""
+    migrator = SchemaMigrator.from_database(db)
+    operations = []
+    for model in MODELS:
+        table = model._meta.table_name
+        existing = {column.name for column in db.get_columns(table)}
+        for field in model._meta.sorted_fields:
+            if field.column_name not in existing:
+                operations.append(migrator.add_column(table, field.column_name, field))
+    if operations:
+        with write_transaction():
+            migrate(*operations)
 
 
 def article_count():

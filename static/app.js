@@ -24,8 +24,29 @@
   // as a page, so the reader sees the real answer instead of nothing.
   function followLink(event) {
     var link = event.detail.elt;
-    if (link && link.href) window.location.assign(link.href);
+    if (link && link.tagName === "A" && link.href) window.location.assign(link.href);
   }
   document.addEventListener("htmx:responseError", followLink);
   document.addEventListener("htmx:sendError", followLink);
+
+  // Editor form: a tag button adds its tag to the comma-separated field.
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest(".tag-pick");
+    if (!button) return;
+    var field = document.getElementById("tags");
+    var entries = field.value.split(/[,，]/).map(function (s) { return s.trim(); }).filter(Boolean);
+    if (entries.indexOf(button.dataset.tag) === -1) entries.push(button.dataset.tag);
+    field.value = entries.join(", ");
+    field.dispatchEvent(new Event("input", { bubbles: true }));
+  });
+
+  // Editor form: warn before leaving the page with unsaved text.
+  var dirty = false;
+  document.addEventListener("input", function (event) {
+    if (event.target.form && event.target.form.hasAttribute("data-warn-unsaved")) dirty = true;
+  });
+  document.addEventListener("submit", function () { dirty = false; });
+  window.addEventListener("beforeunload", function (event) {
+    if (dirty) event.preventDefault();
+  });
 })();

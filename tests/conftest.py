@@ -1,11 +1,13 @@
 """Shared fixtures: an app on a fresh SQLite file per test, and ways to fill it."""
 import logging
+import re
 from datetime import timedelta
 
 import pytest
+from bs4 import BeautifulSoup
 
 from app import create_app
-from models import Article, Tag, create_tables, database, set_tags, utcnow
+from models import Article, Editor, Tag, create_tables, database, set_tags, utcnow
 
 
 @pytest.fixture
@@ -92,3 +94,73 @@ def count_queries():
 def htmx(**extra):
     """Headers of an htmx request, as htmx 2 sends them."""
     return {"HX-Request": "true", **extra}
+
+
+# Editors ----------------------------------------------------------------------
+
+EDITOR_PASSWORD = "a long enough password"
+
+
+@pytest.fixture
+def make_editor(app):
+    def make(name="alice", password=EDITOR_PASSWORD):
+        editor = Editor(name=name)
+        editor.set_password(password)
+        with database().connection_context():
+            editor.save()
+        return editor
+    return make
+
+
+def csrf_token(client, url="/editor/login"):
+    """The CSRF token a page gives this client's session."""
+    html = client.get(url).get_data(as_text=True)
+    return re.search(r'name="csrf_token"[^>]* value="([^"]+)"', html).group(1)
+
+
+def sign_in(client, name="alice", password=EDITOR_PASSWORD, **extra):
+    return client.post("/editor/login", data={
+        "name": name, "password": password, "csrf_token": csrf_token(client), **extra,
+    })
+
+
+@pytest.fixture
+def editor_client(client, make_editor):
+    """A client with an editor signed in."""
+    make_editor()
+    assert sign_in(client).status_code == 303
+    return client
+
+
+def form_data(client, url="/editor/new", **fields):
+    """A complete, valid article form as the editor would post it."""
+    data = {
+        "csrf_token": csrf_token(client, url),
+        "category_en": "AI News", "category_zh": "AI资讯",
+        "title_en": "Robots learn to fold laundry", "title_zh": "机器人学会叠衣服",
+        "summary_en": "A lab arm folds shirts.", "summary_zh": "实验室机械臂能叠衬衫。",
+        "analysis_en": "It is slow.\n\nIt is cheap.", "analysis_zh": "速度慢。\n\n成本低。",
+        "tags": "Robotics|机器人", "hot": "60", "quality": "70", "impact": "50",
+        "status": "published", "published_at": "", "slug": "", "version": "",
+    }
+    data.update(fields)
+    return data
+
+
+def form_values(client, url):
+    """What a browser would post from the article form on `url`, untouched."""
+    soup = BeautifulSoup(client.get(url).get_data(as_text=True), "html.parser")
+    data = {}
+    for element in soup.find("form", id="article-form").find_all(["input", "textarea", "select"]):
+        name = element.get("name")
+        if element.name == "textarea":
+            # Browsers drop the newline that opens a textarea's content.
+            data[name] = element.text.removeprefix("\r\n").removeprefix("\n")
+        elif element.name == "select":
+            data[name] = element.find("option", selected=True)["value"]
+        elif element.get("type") in ("checkbox", "radio"):
+            if element.has_attr("checked"):
+                data[name] = element.get("value", "y")
+        else:
+            data[name] = element.get("value", "")
+    return data

@@ -1,0 +1,38 @@
+"""Request helpers shared by the reader and editor pages."""
+import re
+
+from flask import abort, g, request
+
+from i18n import DEFAULT_LANG, LANGS, lang_from_header
+
+LANG_COOKIE = "lang"
+COOKIE_MAX_AGE = 365 * 24 * 3600
+
+
+def current_lang():
+    """The page's language: its URL prefix, else (for other URLs) what the reader prefers."""
+    if "lang" not in g:
+        prefix = request.path.split("/")[1]
+        g.lang = prefix if prefix in LANGS else preferred_lang()
+    return g.lang
+
+
+def preferred_lang():
+    cookie = request.cookies.get(LANG_COOKIE)
+    if cookie in LANGS:
+        return cookie
+    return lang_from_header(request.accept_languages) or DEFAULT_LANG
+
+
+def wants_fragment():
+    """An htmx swap gets a fragment; boosted links and history restores get pages."""
+    htmx = request.htmx
+    return bool(htmx) and not htmx.boosted and not htmx.history_restore_request
+
+
+def page_number():
+    """?page=N, a whole number from 1 to a million; anything else is a 400."""
+    raw = request.args.get("page", "1")
+    if not re.fullmatch(r"[1-9][0-9]{0,5}|1000000", raw):
+        abort(400)
+    return int(raw)
