@@ -288,7 +288,8 @@ def preview_article(stored, form):
         setattr(article, name, value if isinstance(value, int) and 0 <= value <= 100 else 0)
     article.ai_generated = bool(form.ai_generated.data)
     article.published_at = form.publish_time() or stored.published_at or utcnow()
-    article.slug = stored.slug or Article.base_slug(article.title_en, article.title_zh)
+    typed_slug = form.slug.data if not form.slug.errors else None
+    article.slug = typed_slug or stored.slug or Article.base_slug(article.title_en, article.title_zh)
     article.tags = find_or_make_tags(form.tag_entries()[:MAX_TAGS])
     return article
 

@@ -15,7 +15,8 @@ from werkzeug.serving import make_server
 
 from app import create_app
 from commands import seed_demo
-from models import create_tables, database, utcnow
+from conftest import EDITOR_PASSWORD
+from models import Editor, create_tables, database, utcnow
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -46,6 +47,9 @@ def live_server(tmp_path_factory):
     create_tables()
     with database().connection_context():
         seed_demo()
+        editor = Editor(name="alice")
+        editor.set_password(EDITOR_PASSWORD)
+        editor.save()
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -169,3 +173,42 @@ def test_links_work_without_javascript(browser, live_server):
     page.locator(".card-title a").first.click()
     expect(page.locator(".analysis")).to_be_visible()
     context.close()
+
+
+def test_an_editor_writes_with_a_live_preview_and_publishes(page, live_server):
+    errors = []
+    page.on("console", lambda message: message.type == "error" and errors.append(message.text))
+    page.goto(f"{live_server}/editor/")
+    expect(page).to_have_url(re.compile(r"/editor/login\?next="))
+    page.fill("#name", "alice")
+    page.fill("#password", EDITOR_PASSWORD)
+    page.click("form button[type=submit]")
+    expect(page.locator("main h1")).to_have_text("All articles")
+
+    page.click(".editor-nav >> text=New article")
+    preview = page.locator("#preview")
+    page.fill("#title_en", "Tidal power gets a forecasting model")
+    expect(preview.locator(".card-title")).to_contain_text("Tidal power gets a forecasting model")
+    page.fill("#title_zh", "潮汐发电有了预测模型")
+    expect(preview.locator(".card-title")).to_contain_text("潮汐发电有了预测模型")
+    page.fill("#summary_en", "A harbour town schedules its turbines a day ahead.")
+    page.fill("#summary_zh", "一座港口小镇提前一天安排涡轮机的运行。")
+    page.fill("#analysis_en", "The model is **small** and runs on one laptop.")
+    expect(preview.locator(".prose strong")).to_have_text("small")
+    page.fill("#hot", "150")
+    expect(page.locator("#error-hot")).to_contain_text("0 to 100")
+    page.fill("#hot", "88")
+    expect(page.locator("#error-hot")).to_have_text("")
+    expect(preview.locator(".score-hot dd")).to_have_text("88")
+    page.click(".tag-pick >> nth=0")
+    expect(page.locator("#tags")).not_to_have_value("")
+    page.check("input[name=preview_show][value=zh]")
+    expect(preview.locator(".card-title")).not_to_contain_text("Tidal power")
+    page.select_option("#status", "published")
+    page.click("button[value=save]")
+    expect(page.locator(".flash")).to_contain_text("Saved and published")
+
+    for lang, title in (("en", "Tidal power gets a forecasting model"), ("zh", "潮汐发电有了预测模型")):
+        page.goto(f"{live_server}/{lang}/")
+        expect(card_title(page.locator(".card").first)).to_have_text(title)
+    assert not errors, errors

@@ -1,8 +1,10 @@
 """The Flask CLI commands."""
 import json
 
+import pytest
+
 from commands import DEMO_FILE
-from models import Article, Tag, database
+from models import Article, Editor, Tag, database
 
 
 def counts():
@@ -48,3 +50,57 @@ def test_demo_articles_render_in_both_languages(runner, client):
             response = client.get(f"/{lang}/?view={view}")
             assert response.status_code == 200
             assert response.get_data(as_text=True).count('class="card"') >= 10
+
+
+def editor_hash(name):
+    with database().connection_context():
+        editor = Editor.get_or_none(Editor.name == name)
+        return editor and editor.password_hash
+
+
+def test_create_editor_reads_the_password_twice_from_piped_input(runner):
+    result = runner.invoke(args=["create-editor", "alice"], input="a long password\na long password\n")
+    assert result.exit_code == 0, result.output
+    assert "Editor alice created." in result.output
+    stored = editor_hash("alice")
+    assert stored.startswith(("scrypt:", "pbkdf2:")) and "a long password" not in stored
+    assert "a long password" not in result.output
+
+
+@pytest.mark.parametrize("name, lines, error", [
+    ("alice", "short\nshort\n", "at least 10 characters"),
+    ("alice", "a long password\nanother one!!\n", "passwords differ"),
+    ("alice", "", "at least 10 characters"),
+    ("alice", ("x" * 201 + "\n") * 2, "at most 200"),
+    ("bad name!", "a long password\na long password\n", "Invalid value"),
+    ("", "a long password\na long password\n", "Invalid value"),
+])
+def test_create_editor_refuses_bad_input(runner, name, lines, error):
+    result = runner.invoke(args=["create-editor", name], input=lines)
+    assert result.exit_code != 0
+    assert error in result.output
+    assert editor_hash(name) is None
+
+
+def test_create_editor_twice_needs_reset(runner):
+    runner.invoke(args=["create-editor", "alice"], input="a long password\na long password\n")
+    first = editor_hash("alice")
+    again = runner.invoke(args=["create-editor", "alice"], input="other password\nother password\n")
+    assert again.exit_code != 0 and "--reset" in again.output
+    assert editor_hash("alice") == first
+    reset = runner.invoke(args=["create-editor", "alice", "--reset"], input="other password\nother password\n")
+    assert reset.exit_code == 0 and editor_hash("alice") != first
+
+
+def test_reset_of_an_unknown_editor_fails(runner):
+    result = runner.invoke(args=["create-editor", "nobody", "--reset"], input="a long password\na long password\n")
+    assert result.exit_code != 0 and "no editor called nobody" in result.output
+
+
+def test_init_db_adds_columns_that_newer_code_expects(app, runner):
+    with database().connection_context():
+        database().execute_sql("ALTER TABLE article DROP COLUMN outdated")
+        assert "outdated" not in {c.name for c in database().get_columns("article")}
+    assert runner.invoke(args=["init-db"]).exit_code == 0
+    with database().connection_context():
+        assert "outdated" in {c.name for c in database().get_columns("article")}
