@@ -32,7 +32,7 @@ from i18n import (
     time_tag,
     tr,
 )
-from models import SESSION_LIFETIME, Article, database, db_wrapper, open_database
+from models import SESSION_LIFETIME, SORTS, Article, Tag, database, db_wrapper, open_database, tags_with_counts
 from web import COOKIE_MAX_AGE, LANG_COOKIE, current_lang, page_number, preferred_lang, wants_fragment
 
 VIEW_COOKIE = "view"
@@ -110,7 +110,7 @@ def create_app(test_config=None):
     app.jinja_env.globals.update(
         tr=tr, texts=texts, analysis_texts=analysis_texts, time_tag=time_tag,
         render_markdown=render_markdown, lang_url=lang_url, other_lang=other_lang,
-        card_page_url=card_page_url,
+        card_page_url=card_page_url, page_url=page_url, list_url=list_url, SORTS=SORTS,
         HTML_LANGS=HTML_LANGS, LANG_NAMES=LANG_NAMES, LANGS=LANGS,
     )
     app.url_defaults(add_lang)
@@ -149,18 +149,37 @@ def content_langs(lang, view):
     return [lang, other_lang(lang)] if view == "both" else [lang]
 
 
+# Query arguments that name a page's content, and their defaults.
+CONTENT_ARGS = {"page": "1", "sort": "new", "q": ""}
+LANG_PAGES = ("feed", "article", "tag", "tags", "search")
+
+
 def lang_url(lang, external=False, **args):
     """This page in `lang`, keeping only the query that names its content.
 
-    Pages other than the feed and articles (errors, say) lead to the feed.
+    Other pages (errors, say) lead to the feed.
     """
-    if request.endpoint in ("feed", "article"):
+    if request.endpoint in LANG_PAGES and request.view_args is not None:
         endpoint, values = request.endpoint, dict(request.view_args, lang=lang)
-        if request.args.get("page", "1") != "1":
-            args.setdefault("page", request.args["page"])
+        for name, default in CONTENT_ARGS.items():
+            if request.args.get(name, default) != default:
+                args.setdefault(name, request.args[name])
     else:
         endpoint, values = "feed", {"lang": lang}
     return url_for(endpoint, **values, **args, _external=external)
+
+
+def list_url(**changes):
+    """This list of cards with its sort, search and page changed; defaults are left out."""
+    args = {name: request.args.get(name, default) for name, default in CONTENT_ARGS.items() if name != "page"}
+    args["page"] = "1"
+    args.update({name: str(value) for name, value in changes.items()})
+    args = {name: value for name, value in args.items() if value != CONTENT_ARGS[name]}
+    return url_for(request.endpoint, **request.view_args, **args)
+
+
+def page_url(page):
+    return list_url(page=page)
 
 
 def card_page_url(slug, show):
@@ -173,12 +192,18 @@ def card_page_url(slug, show):
 # Responses -------------------------------------------------------------------
 
 def render_page(template, block="page", **context):
-    """The whole page, or for an htmx swap just the named block of it."""
+    """The whole page, or for an htmx swap just the named block of it.
+
+    "Load more" (an htmx request from the #load-more link) gets the `cards`
+    block: the next cards and the link to the ones after.
+    """
     lang = current_lang()
     context.update(
         lang=lang, html_lang=HTML_LANGS[lang], view=reading_view(),
         fragment=wants_fragment(),
     )
+    if context["fragment"] and request.headers.get("HX-Target") == "load-more" and block == "page":
+        block = "cards"
     if context["fragment"]:
         return render_block(template, block, **context)
     return render_template(template, **context)
@@ -247,15 +272,19 @@ def register_routes(app):
 
     @app.get(f"{prefix}/")
     def feed(lang):
-        """The newest published cards."""
-        page = page_number()
-        articles, has_next = Article.feed_page(page, PER_PAGE)
-        if not articles and page > 1:
-            abort(404)
-        return render_page(
-            "feed.html", articles=articles, page=page, has_next=has_next,
-            langs=content_langs(lang, reading_view()), title=tr("AI News", lang),
-        )
+        """The published cards: newest first, or by a score."""
+        return card_list("feed.html", title=tr("AI News", lang))
+
+    @app.get(f"{prefix}/tags/")
+    def tags(lang):
+        """Every tag with its number of articles."""
+        return render_page("tags.html", tags=tags_with_counts(), title=tr("Tags", lang))
+
+    @app.get(f"{prefix}/tags/<slug>")
+    def tag(lang, slug):
+        """One tag's published cards, sortable and paged like the feed."""
+        found = Tag.get_or_none(Tag.slug == slug) or abort(404)
+        return card_list("tag.html", tag=found, title=found.name(lang))
 
     @app.get(f"{prefix}/articles/<slug>")
     def article(lang, slug):
@@ -306,6 +335,28 @@ def register_routes(app):
         except Exception:
             return {"status": "unavailable"}, 503
         return {"status": "ok"}
+
+
+def card_list(template, tag=None, **context):
+    """A page of cards from the feed or one tag, in the order of ?sort=."""
+    page, sort = page_number(), sort_order()
+    articles, has_next = Article.feed_page(page, PER_PAGE, sort=sort, tag=tag)
+    if not articles and page > 1:
+        # Past the end: the last page there is.
+        last = max(1, -(-Article.count_published(tag) // PER_PAGE))
+        return redirect(page_url(last), 302)
+    return render_page(
+        template, articles=articles, page=page, has_next=has_next, sort=sort, tag=tag,
+        langs=content_langs(current_lang(), reading_view()), **context,
+    )
+
+
+def sort_order():
+    """?sort=new|hot|quality|impact; anything else is a 400."""
+    sort = request.args.get("sort", "new")
+    if sort not in SORTS:
+        abort(400)
+    return sort
 
 
 def article_title(article, langs):

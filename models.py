@@ -40,6 +40,7 @@ SQLITE_PRAGMAS = {
 
 STATUSES = ("draft", "published")
 SCORES = ("hot", "quality", "impact")
+SORTS = ("new", *SCORES)  # feed orders: newest first, or by a score
 LANGUAGES = ("en", "zh")
 # Fields written in both languages, whose translations can fall out of step.
 TRANSLATED_FIELDS = ("category", "title", "summary", "analysis")
@@ -139,24 +140,41 @@ class Article(BaseModel):
     outdated = CharField(max_length=200, default="")
 
     class Meta:
-        indexes = ((("status", "published_at"), False),)
-
-    @classmethod
-    def published(cls):
-        """Published articles whose publish time has come, newest first."""
-        return (
-            cls.select()
-            .where((cls.status == "published") & (cls.published_at <= utcnow()))
-            .order_by(cls.published_at.desc(), cls.id.desc())
+        # One index per feed order, so each reads rows already sorted.
+        indexes = (
+            (("status", "published_at"), False),
+            (("status", "hot", "published_at"), False),
+            (("status", "quality", "published_at"), False),
+            (("status", "impact", "published_at"), False),
         )
 
     @classmethod
-    def feed_page(cls, page, per_page=20):
-        """One page of the feed, tags attached, and whether a next page exists."""
-        rows = list(cls.published().offset((page - 1) * per_page).limit(per_page + 1))
+    def published(cls, sort="new"):
+        """Published articles whose publish time has come: newest first, or by a score (ties: newest)."""
+        order = [getattr(cls, sort).desc()] if sort in SCORES else []
+        return (
+            cls.select()
+            .where((cls.status == "published") & (cls.published_at <= utcnow()))
+            .order_by(*order, cls.published_at.desc(), cls.id.desc())
+        )
+
+    @classmethod
+    def feed_page(cls, page, per_page=20, sort="new", tag=None):
+        """One page of the feed (or of one tag), tags attached, and whether a next page exists."""
+        query = cls.published(sort)
+        if tag is not None:
+            query = query.where(cls.id.in_(ArticleTag.select(ArticleTag.article).where(ArticleTag.tag == tag)))
+        rows = list(query.offset((page - 1) * per_page).limit(per_page + 1))
         articles = rows[:per_page]
         attach_tags(articles)
         return articles, len(rows) > per_page
+
+    @classmethod
+    def count_published(cls, tag=None):
+        query = cls.published().order_by()
+        if tag is not None:
+            query = query.where(cls.id.in_(ArticleTag.select(ArticleTag.article).where(ArticleTag.tag == tag)))
+        return query.count()
 
     @classmethod
     def get_published(cls, slug):
@@ -220,6 +238,19 @@ class ArticleTag(BaseModel):
 
     class Meta:
         indexes = ((("article", "tag"), True), (("tag", "article"), False))
+
+
+def tags_with_counts():
+    """Every tag that has published articles, with their number, the largest first."""
+    published = Article.published().order_by().select(Article.id)
+    count = fn.COUNT(ArticleTag.id)
+    return list(
+        Tag.select(Tag, count.alias("count"))
+        .join(ArticleTag)
+        .where(ArticleTag.article.in_(published))
+        .group_by(Tag.id)
+        .order_by(count.desc(), Tag.name_en)
+    )
 
 
 def attach_tags(articles):
