@@ -17,6 +17,7 @@ from htmx_flask import Htmx
 from flask_wtf.csrf import CSRFProtect
 from jinja2_fragments.flask import render_block
 from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 import commands
 import editor
@@ -59,6 +60,10 @@ def load_config(app, test_config):
         ENV_NAME=os.environ.get("APP_ENV", "development"),
         DATABASE_URL=os.environ.get("DATABASE_URL", "sqlite:///instance/news.db"),
         SECRET_KEY=os.environ.get("SECRET_KEY"),
+        # How many reverse proxies stand in front of the app: their
+        # X-Forwarded-For/-Proto/-Host headers are then trusted, so sign-in
+        # limits count the reader's address and HTTPS is recognised.
+        PROXY_COUNT=int(os.environ.get("PROXY_COUNT", "0")),
         # Far above any article the form accepts, so its own limits answer first.
         MAX_CONTENT_LENGTH=1024 * 1024,
         SESSION_COOKIE_SAMESITE="Lax",
@@ -103,6 +108,9 @@ def create_app(test_config=None):
     load_config(app, test_config)
     app.config["DATABASE"] = open_database(database_url(app))
     db_wrapper.init_app(app)
+    if app.config["PROXY_COUNT"]:
+        count = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
     app.session_interface = SessionInterface()
     CSRFProtect(app)
     Htmx(app)
@@ -245,7 +253,7 @@ ERROR_TEXTS = {
     400: (_l("Bad request"), _l("This address has a value the site cannot use. Check the link and try again.")),
     404: (_l("Page not found"), _l("There is no page at this address. It may have moved, or it was never published.")),
     405: (_l("Method not allowed"), _l("This page cannot be used that way.")),
-    413: (_l("Too much text"), _l("What you sent is larger than the site accepts. Shorten it and try again.")),
+    413: (_l("Too much text"), _l("What you sent is larger than the site accepts. Go back with your browser: your text is still in the form there. Shorten it and try again.")),
     500: (_l("Server error"), _l("Something went wrong on our side. Please try again in a moment.")),
 }
 
@@ -254,6 +262,8 @@ def error_page(error):
     """Errors as pages in the reader's language."""
     code = error.code or 500
     title, message = ERROR_TEXTS.get(code, ERROR_TEXTS[500 if code >= 500 else 400])
+    if request.blueprint == "editor":
+        return render_template("editor/message.html", title=title, message=message), code
     return render_page("error.html", code=code, title=title, message=message), code
 
 

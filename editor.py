@@ -4,6 +4,8 @@ Every page here needs a signed-in editor except the sign-in page itself.
 The interface follows the reader's language choice (the `lang` cookie, else
 Accept-Language); `/editor/language/<code>` switches it.
 """
+import hashlib
+import json
 from datetime import timedelta
 from urllib.parse import urlsplit
 
@@ -11,12 +13,13 @@ from flask import (
     Blueprint, abort, flash, g, redirect, render_template, request, session, url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from peewee import fn
 
 from forms import ARTICLE_FIELD_LABELS, FIELD_LABELS, MAX_TAGS, ArticleForm, ConfirmForm, LoginForm, find_or_make_tags, tags_text
-from i18n import HTML_LANGS, LANG_NAMES, LANGS, local_input_text, other_lang
+from i18n import HTML_LANGS, LANG_NAMES, LANGS, absolute_text, local_input_text, other_lang
 from models import (
     SCORES, TRANSLATED_FIELDS, Article, EditConflict, Editor, EditorSession, LoginFailure, Tag,
     attach_tags, save_article, utcnow, write_transaction,
@@ -71,23 +74,30 @@ def require_editor():
     g.editor = EditorSession.editor_for(session.get("token"))
     if g.editor is not None or request.endpoint in ("editor.login", "editor.language"):
         return None
-    message = _("You are signed out. Sign in again to continue.")
     if request.method == "POST" and request.endpoint in FORM_ENDPOINTS:
-        return form_page_keeping_text(message, 401)
+        return form_page_keeping_text(signed_out_message(), 401)
     if request.htmx:
-        return render_template("editor/_message.html", message=message, login_url=url_for(".login")), 401
+        return render_template("editor/_message.html", message=signed_out_message(), login_url=url_for(".login")), 401
     return redirect(url_for(".login", next=request.full_path.rstrip("?")))
+
+
+def signed_out_message():
+    return _("You are signed out. Your text stays here: sign in again in a new tab, then save.")
 
 
 @bp.app_errorhandler(CSRFError)
 def csrf_failed(error):
     """A form without a valid token: refuse it, but never drop an article's text."""
-    message = _("This form has expired. Your text is kept below: please save again.")
+    g.editor = EditorSession.editor_for(session.get("token"))
+    if g.editor is None:
+        message = signed_out_message()
+    else:
+        message = _("This form has expired, for example because you signed in again. Your text is kept: save once more.")
     if request.endpoint in FORM_ENDPOINTS:
-        g.editor = EditorSession.editor_for(session.get("token"))
         return form_page_keeping_text(message, 400)
+    login_url = url_for(".login") if g.editor is None else None
     if request.htmx:
-        return render_template("editor/_message.html", message=message), 400
+        return render_template("editor/_message.html", message=message, login_url=login_url), 400
     return render_template("editor/message.html", title=_("Form expired"), message=message), 400
 
 
@@ -119,6 +129,11 @@ def login():
     if editor is None:
         LoginFailure.record(keys, LOGIN_WINDOW)
         form.form_errors.append(_("That name and password do not match."))
+        left = LOGIN_LIMIT - max(LoginFailure.recent(key, LOGIN_WINDOW) for key in keys)
+        if left <= 2:
+            form.form_errors.append(ngettext(
+                "%(num)d more failed attempt pauses sign-in for 10 minutes.",
+                "%(num)d more failed attempts pause sign-in for 10 minutes.", left))
         return render_template("editor/login.html", form=form), 401
     LoginFailure.forget(keys[1])
     session.clear()  # a fresh session: nothing from before sign-in carries over
@@ -166,17 +181,32 @@ def dashboard():
 
 # The article form ------------------------------------------------------------
 
+def form_text(article, lang):
+    """Each field of a stored article as the form shows it: the text a browser posts back."""
+    text = {f"{field}_{code}": getattr(article, f"{field}_{code}")
+            for field in TRANSLATED_FIELDS for code in LANGS}
+    text.update({name: str(getattr(article, name)) for name in SCORES})
+    text.update(
+        slug=article.slug, ai_generated="y" if article.ai_generated else "", status=article.status,
+        published_at=local_input_text(article.published_at, lang), tags=tags_text(article.tags),
+    )
+    return text
+
+
+def fingerprint(value):
+    return hashlib.sha256(value.replace("\r\n", "\n").encode()).hexdigest()[:16]
+
+
+def fingerprints(text):
+    """The `base` field: what each field held when the form was loaded, so a
+    conflict can tell the fields this editor changed from those someone else did."""
+    return json.dumps({name: fingerprint(value) for name, value in text.items()}, sort_keys=True)
+
+
 def initial_data(article, lang):
     """What the form shows for a stored article."""
-    data = {f"{field}_{code}": getattr(article, f"{field}_{code}")
-            for field in TRANSLATED_FIELDS for code in LANGS}
-    data.update({name: getattr(article, name) for name in SCORES})
-    data.update(
-        slug=article.slug, ai_generated=article.ai_generated, status=article.status,
-        published_at=local_input_text(article.published_at, lang),
-        tags=tags_text(article.tags), version=str(article.version),
-    )
-    return data
+    text = form_text(article, lang)
+    return dict(text, ai_generated=article.ai_generated, version=str(article.version), base=fingerprints(text))
 
 
 def load_article(article_id):
@@ -201,6 +231,9 @@ def edit(article_id):
 
 def article_form(article, form):
     """Show the form, or save it: the one handler behind "new" and "edit"."""
+    if request.method == "POST" and request.form.get("action") == "preview":
+        form.validate()  # the preview button, for editors without JavaScript: nothing is saved
+        return render_form(form, article)
     if not form.validate_on_submit():
         return render_form(form, article, 422 if form.is_submitted() else 200)
     values = form.article_values()
@@ -211,26 +244,34 @@ def article_form(article, form):
     try:
         saved = save_article(article, values, tags, form.submitted_version(), checked)
     except EditConflict as conflict:
-        form.version.data = str(conflict.current.version)
-        return render_form(form, article, 409, conflict=conflict_rows(form, conflict.current))
-    flash(saved_message(saved))
+        merged, rows = merge_conflict(conflict.current)
+        return render_form(merged, conflict.current, 409, conflict=rows)
+    flash(saved_message(saved, request.form.get("action")))
     return redirect(url_for(".edit", article_id=saved.id), 303)
 
 
 TRANSLATION_NAMES = {f"{field}_{lang}" for field in TRANSLATED_FIELDS for lang in LANGS}
 
 
-def saved_message(article):
+def saved_message(article, action):
+    if action == "unpublish":
+        return _("Unpublished: readers no longer see it. It is kept as a draft.")
     if article.status == "draft":
         return _("Saved as a draft. Readers do not see it.")
+    if article.published_at > utcnow():
+        return _("Saved. It will be published on %(when)s.", when=absolute_text(article.published_at, current_lang()))
     return _("Saved and published. Readers see it now.")
 
 
 def render_form(form, article, status=200, **extra):
+    """The form page. After a refused save it says the text is not saved yet,
+    so the browser warns before the editor leaves, and focuses the first bad field."""
     existing_tags = Tag.select().order_by(Tag.name_en) if g.editor else []
+    first_error = next((field.name for field in form if field.errors), None)
     return render_template(
         "editor/form.html", form=form, article=article, existing_tags=existing_tags,
-        preview=preview_article(article, form), preview_langs=preview_langs(None), **extra,
+        preview=preview_article(article, form), preview_langs=preview_langs(request.form.get("preview_show")),
+        unsaved=request.method == "POST", first_error=first_error, **extra,
     ), status
 
 
@@ -243,14 +284,34 @@ def form_page_keeping_text(message, status):
     return render_form(form, article, status, notice=message)
 
 
-def conflict_rows(form, current):
-    """(field name, the editor's value, the stored value) where they differ."""
+def merge_conflict(current):
+    """The form to show after a conflict, and the rows of the side-by-side table.
+
+    Fields this editor changed keep their text; fields only someone else
+    changed take the newer stored text, so saving again cannot undo them.
+    The table lists the fields this editor changed whose stored text differs.
+    The form then carries the stored version, so saving again is deliberate.
+    """
     attach_tags([current])
-    mine = dict(form.article_values(), tags=tags_text(find_or_make_tags(form.tag_entries())))
-    mine.pop("published_at")
-    theirs = {name: getattr(current, name) for name in mine if name != "tags"}
-    theirs["tags"] = tags_text(current.tags)
-    return [(name, mine[name], theirs[name]) for name in mine if mine[name] != theirs[name]]
+    theirs = form_text(current, current_lang())
+    try:
+        base = json.loads(request.form.get("base", "{}"))
+    except ValueError:
+        base = {}
+    posted = request.form.copy()
+    rows = []
+    for name, their_text in theirs.items():
+        mine = posted.get(name, "")
+        if fingerprint(mine) != base.get(name):
+            if fingerprint(mine) != fingerprint(their_text):
+                rows.append((name, mine, their_text))
+        elif their_text:
+            posted[name] = their_text
+        else:
+            posted.pop(name, None)
+    posted["version"] = str(current.version)
+    posted["base"] = fingerprints(theirs)
+    return ArticleForm(formdata=posted, article=current, lang=current_lang()), rows
 
 
 # Preview ---------------------------------------------------------------------

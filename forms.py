@@ -22,6 +22,7 @@ from models import PASSWORD_MAX_LENGTH, SCORES, TRANSLATED_FIELDS, Article, Tag,
 LIMITS = {"category": 60, "title": 300, "summary": 2_000, "analysis": 50_000}
 MAX_TAGS = 12
 TAG_NAME_MAX = 60
+YEARS = (2000, 2100)  # publish times outside these are typing mistakes
 CHINESE = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 DATETIME_FORMATS = ("%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M")
 
@@ -96,6 +97,7 @@ class ArticleForm(FlaskForm):
     ])
     published_at = StringField(_l("Publish time"))
     version = HiddenField()
+    base = HiddenField()
 
     def __init__(self, *args, article=None, lang="en", **kwargs):
         super().__init__(*args, **kwargs)
@@ -130,7 +132,7 @@ class ArticleForm(FlaskForm):
 
     def validate_published_at(self, field):
         if field.data and self.publish_time() is None:
-            raise ValidationError(_l("Use the form 2026-05-01 09:30."))
+            raise ValidationError(_l("Use the form 2026-05-01 09:30, with a year from 2000 to 2100."))
 
     # Reading the form -----------------------------------------------------
 
@@ -142,13 +144,16 @@ class ArticleForm(FlaskForm):
                 moment = datetime.strptime(raw, pattern)
             except ValueError:
                 continue
+            if not YEARS[0] <= moment.year <= YEARS[1]:
+                return None
             return local_moment(moment, self.lang)
         return None
 
     def article_values(self):
         """The model fields this form sets."""
+        # Browsers post line breaks as CRLF; store them as plain newlines.
         values = {
-            f"{field}_{lang}": getattr(self, f"{field}_{lang}").data or ""
+            f"{field}_{lang}": (getattr(self, f"{field}_{lang}").data or "").replace("\r\n", "\n")
             for field in TRANSLATED_FIELDS for lang in LANGS
         }
         values.update({name: getattr(self, name).data for name in SCORES})
@@ -203,12 +208,18 @@ def tags_text(tags):
 
 
 def find_or_make_tags(entries):
-    """Tags for parsed entries: existing ones by slug or name, else new unsaved ones."""
-    tags = []
+    """Tags for parsed entries: existing ones by slug or name, else new unsaved ones.
+
+    Entries that come to the same tag ("AI" and "AI|人工智能") count once.
+    """
+    tags = {}
     for name_en, name_zh in entries:
         slug = slugify(name_en) or "tag-" + hashlib.sha1(name_zh.encode()).hexdigest()[:8]
         tag = Tag.get_or_none(Tag.slug == slug)
         if tag is None and name_zh:
             tag = Tag.get_or_none(Tag.name_zh == name_zh)
-        tags.append(tag or Tag(slug=slug, name_en=name_en, name_zh=name_zh))
-    return tags
+        if tag is None:
+            tag = tags.get(slug) or Tag(slug=slug, name_en=name_en, name_zh=name_zh)
+            tag.name_zh = tag.name_zh or name_zh  # "AI" then "AI|人工智能": keep the Chinese name
+        tags.setdefault(tag.slug, tag)
+    return list(tags.values())

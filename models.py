@@ -10,12 +10,15 @@ import unicodedata
 from datetime import datetime, timedelta, timezone
 
 from peewee import (
+    SQL,
+    AutoField,
     BooleanField,
     CharField,
     Check,
     DateTimeField,
     ForeignKeyField,
     IntegerField,
+    NodeList,
     SqliteDatabase,
     TextField,
     fn,
@@ -101,6 +104,21 @@ class BaseModel(db_wrapper.Model):
     pass
 
 
+class NeverReusedIdField(AutoField):
+    """An id that is never given out twice, even after the newest row is deleted.
+
+    SQLite otherwise reuses the largest id after a delete, and a form still
+    open on the deleted article would then save over the new one.
+    PostgreSQL sequences never reuse ids anyway.
+    """
+
+    def ddl(self, ctx):
+        ddl = super().ddl(ctx)
+        if isinstance(self.model._meta.database.obj, SqliteDatabase):
+            ddl = NodeList((ddl, SQL("AUTOINCREMENT")))
+        return ddl
+
+
 class Tag(BaseModel):
     slug = CharField(max_length=60, unique=True)
     name_en = CharField(max_length=60)
@@ -111,6 +129,7 @@ class Tag(BaseModel):
 
 
 class Article(BaseModel):
+    id = NeverReusedIdField()
     slug = CharField(max_length=100, unique=True)
     category_en = CharField(max_length=60, default="AI News")
     category_zh = CharField(max_length=60, default="AI资讯")

@@ -2,6 +2,9 @@
 (function () {
   "use strict";
 
+  // Parts of the editor that need a script show only when scripts run.
+  document.documentElement.classList.add("js");
+
   // The page clock (#clock) asks once a minute for fresh relative times. It
   // sends each distinct timestamp on the page, whatever the number of cards.
   document.addEventListener("htmx:configRequest", function (event) {
@@ -40,10 +43,12 @@
     field.dispatchEvent(new Event("input", { bubbles: true }));
   });
 
-  // Editor form: warn before leaving the page with unsaved text.
-  var dirty = false;
+  // Editor form: warn before leaving the page with unsaved text, including
+  // text the server sent back with a refused save.
+  var dirty = Boolean(document.querySelector("form[data-unsaved]"));
   document.addEventListener("input", function (event) {
-    if (event.target.form && event.target.form.hasAttribute("data-warn-unsaved")) dirty = true;
+    var form = event.target.form;
+    if (form && form.hasAttribute("data-warn-unsaved") && event.target.name !== "preview_show") dirty = true;
   });
   document.addEventListener("submit", function () { dirty = false; });
   window.addEventListener("beforeunload", function (event) {

@@ -5,7 +5,7 @@ import pytest
 
 from app import create_app
 from conftest import EDITOR_PASSWORD, csrf_token, htmx, sign_in
-from models import EditorSession, LoginFailure, database
+from models import Editor, EditorSession, LoginFailure, create_tables, database
 
 # Every editor route with a method that should need a signed-in editor.
 PROTECTED = [
@@ -93,7 +93,7 @@ def test_failed_sign_in_is_explained_in_chinese(client, make_editor):
     client.set_cookie("lang", "zh")
     response = sign_in(client, password="wrong password!")
     assert response.status_code == 401
-    assert "名称和密码不匹配" in response.get_data(as_text=True)
+    assert "用户名或密码错误" in response.get_data(as_text=True)
 
 
 def test_five_failures_for_one_name_then_429(client, make_editor):
@@ -234,5 +234,33 @@ def test_interface_language_switch_keeps_the_page(editor_client):
     assert response.status_code == 303
     assert response.headers["Location"] == "/editor/new"
     page = editor_client.get("/editor/new").get_data(as_text=True)
-    assert "新文章" in page and 'lang="zh-Hans"' in page
+    assert "新建文章" in page and 'lang="zh-Hans"' in page
     assert editor_client.get("/editor/language/en?next=https://evil.example").headers["Location"] == "/editor/"
+
+
+def test_sign_in_warns_before_the_pause(client, make_editor):
+    make_editor()
+    messages = [sign_in(client, password="wrong password!").get_data(as_text=True) for _ in range(4)]
+    assert "more failed attempt" not in messages[1]
+    assert "2 more failed attempts pause sign-in" in messages[2]
+    assert "1 more failed attempt pauses sign-in" in messages[3]
+
+
+def test_behind_a_proxy_each_reader_address_is_counted_apart(tmp_path):
+    app = create_app({"TESTING": True, "SECRET_KEY": "test-secret", "PROXY_COUNT": 1,
+                      "DATABASE_URL": f"sqlite:///{tmp_path / 'proxy.db'}"})
+    create_tables()
+    with database().connection_context():
+        editor = Editor(name="alice")
+        editor.set_password(EDITOR_PASSWORD)
+        editor.save()
+    client = app.test_client()
+
+    def attempt(address, name, password):
+        return client.post("/editor/login", headers={"X-Forwarded-For": address},
+                           data={"name": name, "password": password, "csrf_token": csrf_token(client)})
+
+    for n in range(5):
+        attempt("203.0.113.1", f"guess{n}", "wrong password!")
+    assert attempt("203.0.113.1", "alice", EDITOR_PASSWORD).status_code == 429
+    assert attempt("198.51.100.2", "alice", EDITOR_PASSWORD).status_code == 303

@@ -344,3 +344,80 @@ def test_dashboard_lists_drafts_and_marks_missing_translations(editor_client, ma
     assert "No Chinese title" in html and "No English title" in html
     assert editor_client.get("/editor/?page=2").status_code == 404
     assert editor_client.get("/editor/?page=abc").status_code == 400
+
+
+# Found by trying the editor as a new user -------------------------------------------
+
+@pytest.mark.parametrize("tags", ["Open Source, Open Source|开源", "ai, AI|人工智能", "开源, Open Source|开源", "AI, ai, Ai"])
+def test_entries_naming_one_tag_twice_make_one_tag(editor_client, make_tag, tags):
+    make_tag()
+    response = editor_client.post("/editor/new", data=form_data(editor_client, tags=tags))
+    assert response.status_code == 303
+    with database().connection_context():
+        assert ArticleTag.select().count() == 1
+
+
+@pytest.mark.parametrize("moment", ["0001-01-01T00:00", "9999-12-31T23:59", "1999-12-31T23:59", "2101-01-01T00:00"])
+def test_implausible_publish_years_are_refused(editor_client, moment):
+    response = editor_client.post("/editor/new", data=form_data(editor_client, published_at=moment))
+    assert response.status_code == 422
+    assert "2000 to 2100" in field_error(response.get_data(as_text=True), "published_at")
+
+
+def test_a_deleted_articles_id_is_never_given_to_a_new_one(editor_client, make_article):
+    old = make_article(title_en="Going away")
+    url = f"/editor/{old.id}/edit"
+    stale_form = form_values(editor_client, url)
+    editor_client.post(f"/editor/{old.id}/delete", data={"csrf_token": csrf_token(editor_client, url)})
+    editor_client.post("/editor/new", data=form_data(editor_client))
+    new = stored("robots-learn-to-fold-laundry")
+    assert new.id != old.id
+    assert editor_client.post(url, data=stale_form).status_code == 404
+    assert stored("robots-learn-to-fold-laundry").title_en == "Robots learn to fold laundry"
+
+
+def test_a_conflict_keeps_the_other_editors_changes_to_fields_this_one_left_alone(editor_client, make_article):
+    article = make_article(title_en="Old title", summary_en="Old summary.", summary_zh="旧摘要。", hot=10)
+    url = f"/editor/{article.id}/edit"
+    first, second = form_values(editor_client, url), form_values(editor_client, url)
+    editor_client.post(url, data=dict(first, title_en="Their title", summary_en="Their summary."))
+
+    response = editor_client.post(url, data=dict(second, summary_zh="我的摘要。", hot="90"))
+    html = response.get_data(as_text=True)
+    assert response.status_code == 409
+    rows = BeautifulSoup(html, "html.parser").select(".conflict-table tbody tr")
+    assert [row.th.get_text() for row in rows] == ["Summary (中文)", "Hot"]
+    assert kept_value(html, "title_en") == "Their title"  # theirs: this editor never touched it
+    assert kept_value(html, "summary_zh") == "我的摘要。"
+
+    editor_client.post(url, data=dict(form_values_from(html), csrf_token=csrf_token(editor_client, url)))
+    saved = stored(article.slug)
+    assert (saved.title_en, saved.summary_en, saved.summary_zh, saved.hot) == ("Their title", "Their summary.", "我的摘要。", 90)
+
+
+def test_scheduling_and_unpublishing_say_what_readers_see(editor_client, make_article):
+    later = (utcnow() + timedelta(days=2)).strftime("%Y-%m-%dT%H:%M")
+    response = editor_client.post("/editor/new", data=form_data(editor_client, published_at=later), follow_redirects=True)
+    assert "It will be published on" in response.get_data(as_text=True)
+    article = make_article(title_en="To take down")
+    url = f"/editor/{article.id}/edit"
+    response = editor_client.post(url, data=dict(form_values(editor_client, url), action="unpublish"), follow_redirects=True)
+    assert "Unpublished: readers no longer see it" in response.get_data(as_text=True)
+
+
+def test_a_refused_save_is_marked_unsaved_and_focuses_the_first_bad_field(editor_client):
+    html = editor_client.post("/editor/new", data=form_data(editor_client, hot="500")).get_data(as_text=True)
+    form = BeautifulSoup(html, "html.parser").find("form", id="article-form")
+    assert form.has_attr("data-unsaved")
+    assert form.find(attrs={"name": "hot"}).has_attr("autofocus")
+    assert not BeautifulSoup(editor_client.get("/editor/new").get_data(as_text=True), "html.parser").find(
+        "form", id="article-form").has_attr("data-unsaved")
+
+
+def test_the_preview_button_works_without_javascript_and_saves_nothing(editor_client):
+    data = form_data(editor_client, title_en="Only a preview", action="preview")
+    response = editor_client.post("/editor/new", data=data)
+    assert response.status_code == 200
+    preview = BeautifulSoup(response.get_data(as_text=True), "html.parser").find(id="preview")
+    assert "Only a preview" in preview.get_text()
+    assert stored() is None
