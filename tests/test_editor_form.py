@@ -421,3 +421,11 @@ def test_the_preview_button_works_without_javascript_and_saves_nothing(editor_cl
     preview = BeautifulSoup(response.get_data(as_text=True), "html.parser").find(id="preview")
     assert "Only a preview" in preview.get_text()
     assert stored() is None
+
+
+def test_every_error_the_preview_swaps_in_has_its_place_in_the_form(editor_client):
+    page = BeautifulSoup(editor_client.get("/editor/new").get_data(as_text=True), "html.parser")
+    answer = BeautifulSoup(editor_client.post("/editor/preview", data=form_data(editor_client), headers=htmx())
+                           .get_data(as_text=True), "html.parser")
+    swapped = [element["id"] for element in answer.select("[hx-swap-oob]")]
+    assert swapped and all(page.find(id=name) for name in swapped)
