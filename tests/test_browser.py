@@ -16,7 +16,7 @@ from werkzeug.serving import make_server
 from app import create_app
 from commands import seed_demo
 from conftest import EDITOR_PASSWORD
-from models import Editor, create_tables, database, utcnow
+from models import Article, Editor, create_tables, database, utcnow
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -212,3 +212,24 @@ def test_an_editor_writes_with_a_live_preview_and_publishes(page, live_server):
         page.goto(f"{live_server}/{lang}/")
         expect(card_title(page.locator(".card").first)).to_have_text(title)
     assert not errors, errors
+
+
+def test_scrolling_to_the_end_of_the_feed_appends_the_next_cards(page, live_server):
+    """Runs last: it adds old articles to the shared site, after the demo ones."""
+    with database().connection_context():
+        for n in range(30):
+            Article.create(title_en=f"Archive story {n:02d}", title_zh=f"旧闻 {n:02d}", status="published",
+                           published_at=utcnow() - timedelta(days=400 + n))
+        total = Article.count_published()
+    assert 40 < total < 60
+    page.goto(f"{live_server}/en/")
+    cards = page.locator("#cards > .card")
+    expect(cards).to_have_count(20)
+    page.locator("#load-more").scroll_into_view_if_needed()
+    expect(cards).to_have_count(40)
+    expect(page).to_have_url(f"{live_server}/en/?page=2")
+    page.locator("#load-more").scroll_into_view_if_needed()
+    expect(cards).to_have_count(total)
+    expect(page.locator("#load-more")).to_have_count(0)
+    titles = page.locator("#cards > .card .card-title .title-line").all_inner_texts()
+    assert len(set(titles)) == total and titles[-1] == "Archive story 29"
