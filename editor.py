@@ -122,12 +122,12 @@ def login():
     if not form.validate_on_submit():
         return render_template("editor/login.html", form=form), 422 if form.is_submitted() else 200
     keys = [f"ip:{client_address()}", f"name:{form.name.data.strip().lower()}"[:120]]
-    if any(LoginFailure.recent(key, LOGIN_WINDOW) >= LOGIN_LIMIT for key in keys):
+    attempt = LoginFailure.reserve(keys, LOGIN_LIMIT, LOGIN_WINDOW)
+    if attempt is None:
         form.form_errors.append(_("Too many failed sign-ins. Wait 10 minutes, then try again."))
         return render_template("editor/login.html", form=form), 429
     editor = Editor.authenticate(form.name.data.strip(), form.password.data)
     if editor is None:
-        LoginFailure.record(keys, LOGIN_WINDOW)
         form.form_errors.append(_("That name and password do not match."))
         left = LOGIN_LIMIT - max(LoginFailure.recent(key, LOGIN_WINDOW) for key in keys)
         if left <= 2:
@@ -135,7 +135,7 @@ def login():
                 "%(num)d more failed attempt pauses sign-in for 10 minutes.",
                 "%(num)d more failed attempts pause sign-in for 10 minutes.", left))
         return render_template("editor/login.html", form=form), 401
-    LoginFailure.forget(keys[1])
+    LoginFailure.cancel(attempt, forget_key=keys[1])
     session.clear()  # a fresh session: nothing from before sign-in carries over
     session["token"] = EditorSession.start(editor)
     session.permanent = True

@@ -389,17 +389,26 @@ class LoginFailure(BaseModel):
         return cls.select().where((cls.key == key) & (cls.at > utcnow() - window)).count()
 
     @classmethod
-    def record(cls, keys, window):
-        """Count a failure under each key, and forget failures older than the window."""
+    def reserve(cls, keys, limit, window):
+        """Count one more attempt under each key, unless a key is at the limit.
+
+        The attempt counts as a failure until `cancel` says otherwise: checking
+        and counting in one write transaction means concurrent attempts, in
+        any number of processes, cannot all slip under the limit together.
+        Returns the ids of the new rows, or None when the limit is reached.
+        """
         now = utcnow()
         with write_transaction():
             cls.delete().where(cls.at <= now - window).execute()
-            cls.insert_many([{"key": key, "at": now} for key in keys]).execute()
+            if any(cls.recent(key, window) >= limit for key in keys):
+                return None
+            return [cls.create(key=key, at=now).id for key in keys]
 
     @classmethod
-    def forget(cls, key):
+    def cancel(cls, ids, forget_key):
+        """A successful sign-in: drop its own rows and the name's earlier failures."""
         with write_transaction():
-            cls.delete().where(cls.key == key).execute()
+            cls.delete().where(cls.id.in_(ids) | (cls.key == forget_key)).execute()
 
 
 MODELS = [Tag, Article, ArticleTag, Editor, EditorSession, LoginFailure]
