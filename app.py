@@ -8,7 +8,7 @@ import os
 import secrets
 
 from flask import (
-    Flask, abort, current_app, has_request_context, redirect, render_template, request, url_for,
+    Flask, abort, current_app, g, has_request_context, redirect, render_template, request, url_for,
 )
 from flask.sessions import SecureCookieSessionInterface
 from flask_babel import Babel
@@ -21,6 +21,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 import commands
 import editor
+import search
 from content import analysis_texts, render_markdown, texts
 from i18n import (
     BABEL_LOCALES,
@@ -33,7 +34,9 @@ from i18n import (
     time_tag,
     tr,
 )
-from models import SESSION_LIFETIME, SORTS, Article, Tag, database, db_wrapper, open_database, tags_with_counts
+from models import (
+    SESSION_LIFETIME, SORTS, Article, Tag, database, db_wrapper, open_database, tags_with_counts, update_statistics,
+)
 from web import COOKIE_MAX_AGE, LANG_COOKIE, current_lang, page_number, preferred_lang, wants_fragment
 
 VIEW_COOKIE = "view"
@@ -108,6 +111,8 @@ def create_app(test_config=None):
     load_config(app, test_config)
     app.config["DATABASE"] = open_database(database_url(app))
     db_wrapper.init_app(app)
+    if not app.config.get("TESTING"):
+        update_statistics()
     if app.config["PROXY_COUNT"]:
         count = app.config["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
@@ -118,7 +123,7 @@ def create_app(test_config=None):
     app.jinja_env.globals.update(
         tr=tr, texts=texts, analysis_texts=analysis_texts, time_tag=time_tag,
         render_markdown=render_markdown, lang_url=lang_url, other_lang=other_lang,
-        card_page_url=card_page_url, page_url=page_url, list_url=list_url, SORTS=SORTS,
+        card_page_url=card_page_url, page_url=page_url, list_url=list_url, SORTS=SORTS, marked=marked,
         HTML_LANGS=HTML_LANGS, LANG_NAMES=LANG_NAMES, LANGS=LANGS,
     )
     app.url_defaults(add_lang)
@@ -159,7 +164,7 @@ def content_langs(lang, view):
 
 # Query arguments that name a page's content, and their defaults.
 CONTENT_ARGS = {"page": "1", "sort": "new", "q": ""}
-LANG_PAGES = ("feed", "article", "tag", "tags", "search")
+LANG_PAGES = ("feed", "article", "tag", "tags", "search_page")
 
 
 def lang_url(lang, external=False, **args):
@@ -190,6 +195,12 @@ def page_url(page):
     return list_url(page=page)
 
 
+def marked(text):
+    """Text with the words being searched for marked, on a search page; else as it is."""
+    terms = g.get("search_terms")
+    return search.highlight(text, terms) if terms else text
+
+
 def card_page_url(slug, show):
     """The page that shows an article as a card toggle would: for links without JavaScript."""
     if show == "both":
@@ -199,19 +210,24 @@ def card_page_url(slug, show):
 
 # Responses -------------------------------------------------------------------
 
+# htmx targets inside a page that get a block of it rather than the whole page.
+FRAGMENT_BLOCKS = {"load-more": "cards", "results": "results"}
+
+
 def render_page(template, block="page", **context):
     """The whole page, or for an htmx swap just the named block of it.
 
     "Load more" (an htmx request from the #load-more link) gets the `cards`
-    block: the next cards and the link to the ones after.
+    block: the next cards and the link to the ones after. The search box
+    gets the `results` block.
     """
     lang = current_lang()
     context.update(
         lang=lang, html_lang=HTML_LANGS[lang], view=reading_view(),
         fragment=wants_fragment(),
     )
-    if context["fragment"] and request.headers.get("HX-Target") == "load-more" and block == "page":
-        block = "cards"
+    if context["fragment"] and block == "page":
+        block = FRAGMENT_BLOCKS.get(request.headers.get("HX-Target"), block)
     if context["fragment"]:
         return render_block(template, block, **context)
     return render_template(template, **context)
@@ -295,6 +311,20 @@ def register_routes(app):
         """One tag's published cards, sortable and paged like the feed."""
         found = Tag.get_or_none(Tag.slug == slug) or abort(404)
         return card_list("tag.html", tag=found, title=found.name(lang))
+
+    @app.get(f"{prefix}/search")
+    def search_page(lang):
+        """Articles with every word of ?q=, in either language, best first."""
+        query, page = request.args.get("q", ""), page_number()
+        g.search_terms = search.parse_query(query)
+        articles, total = search.search(query, limit=PER_PAGE, offset=(page - 1) * PER_PAGE)
+        if not articles and page > 1:
+            return redirect(page_url(max(1, -(-total // PER_PAGE))), 302)
+        return render_page(
+            "search.html", articles=articles, total=total, capped=total >= search.MAX_RESULTS,
+            q=query, page=page, has_next=page * PER_PAGE < total, sort="new", tag=None,
+            langs=content_langs(lang, reading_view()), title=tr("Search", lang),
+        )
 
     @app.get(f"{prefix}/articles/<slug>")
     def article(lang, slug):

@@ -1,4 +1,4 @@
-"""Flask CLI commands: `flask init-db`, `flask seed-demo`, `flask create-editor`, `flask translate …`."""
+"""Flask CLI commands: `flask init-db`, `flask seed-demo`, `flask reindex`, `flask create-editor`, `flask translate …`."""
 import json
 import os
 import re
@@ -7,6 +7,8 @@ from datetime import timedelta
 
 import click
 from babel.messages.frontend import CommandLineInterface
+
+import search
 
 from models import (
     PASSWORD_MAX_LENGTH,
@@ -37,6 +39,7 @@ def register(app):
     app.cli.add_command(init_db_command)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(create_editor_command)
+    app.cli.add_command(reindex_command)
     app.cli.add_command(translate)
 
 
@@ -102,6 +105,15 @@ def seed_article(item, tags, now):
     article.save()
     set_tags(article, [tags[slug] for slug in item["tags"]])
     return True
+
+
+@click.command("reindex")
+def reindex_command():
+    """Rebuild the search index from the articles (it normally follows every edit)."""
+    create_tables()
+    with database().connection_context():
+        count = search.reindex(database())
+    click.echo(f"Indexed {count} articles.")
 
 
 @click.command("create-editor")

@@ -214,6 +214,22 @@ def test_an_editor_writes_with_a_live_preview_and_publishes(page, live_server):
     assert not errors, errors
 
 
+def test_search_results_update_as_the_reader_types(page, live_server):
+    page.goto(f"{live_server}/zh/search")
+    page.evaluate("window.stillTheSamePage = true")
+    page.locator("#q").press_sequentially("开源", delay=50)
+    results = page.locator("#results .card")
+    expect(results.first).to_be_visible()
+    expect(results.first.locator("mark").first).to_have_text("开源")
+    expect(page).to_have_url(re.compile(r"/zh/search\?q=%E5%BC%80%E6%BA%90$"))
+    found = results.count()
+    page.locator("#q").press_sequentially(" zzzzzz", delay=30)
+    expect(results).to_have_count(0)
+    expect(page.locator(".result-count")).to_contain_text("没有")
+    assert page.evaluate("window.stillTheSamePage") is True
+    assert found >= 2
+
+
 def test_scrolling_to_the_end_of_the_feed_appends_the_next_cards(page, live_server):
     """Runs last: it adds old articles to the shared site, after the demo ones."""
     with database().connection_context():

@@ -97,10 +97,24 @@ def test_reset_of_an_unknown_editor_fails(runner):
     assert result.exit_code != 0 and "no editor called nobody" in result.output
 
 
-def test_init_db_adds_columns_that_newer_code_expects(app, runner):
+def test_init_db_adds_columns_that_newer_code_expects(app, runner, make_article):
+    make_article(slug="older")
     with database().connection_context():
         database().execute_sql("ALTER TABLE article DROP COLUMN outdated")
         assert "outdated" not in {c.name for c in database().get_columns("article")}
     assert runner.invoke(args=["init-db"]).exit_code == 0
     with database().connection_context():
         assert "outdated" in {c.name for c in database().get_columns("article")}
+        assert Article.get(Article.slug == "older").outdated == ""
+
+
+def test_reindex_rebuilds_the_search_index(runner, make_article):
+    import search
+    make_article(slug="lantern", title_en="Lantern festival")
+    with database().connection_context():
+        database().execute_sql("DELETE FROM article_search")
+        assert search.search("lantern") == ([], 0)
+    result = runner.invoke(args=["reindex"])
+    assert result.exit_code == 0 and "Indexed 1 articles." in result.output
+    with database().connection_context():
+        assert [a.slug for a in search.search("lantern")[0]] == ["lantern"]

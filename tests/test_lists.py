@@ -142,3 +142,14 @@ def test_list_pages_cost_a_fixed_number_of_queries(client, make_tag, make_articl
         client.get(url)
         few = len(count_queries)
         assert few <= 3, (url, count_queries)
+
+
+@pytest.mark.parametrize("sort", ["new", "hot", "quality", "impact"])
+def test_every_feed_order_reads_an_index_instead_of_sorting(db, make_article, sort):
+    from models import Article, update_statistics
+    for n in range(60):
+        make_article(slug=f"s{n}", hot=n % 10, quality=n % 7, impact=n % 5, published_at=utcnow() - timedelta(minutes=n))
+    update_statistics()
+    sql, params = Article.published(sort).offset(40).limit(21).sql()
+    plan = " ".join(row[3] for row in db.execute_sql("EXPLAIN QUERY PLAN " + sql, params).fetchall())
+    assert "TEMP B-TREE" not in plan and "USING INDEX" in plan, plan
