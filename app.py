@@ -162,9 +162,10 @@ def content_langs(lang, view):
     return [lang, other_lang(lang)] if view == "both" else [lang]
 
 
-# Query arguments that name a page's content, and their defaults.
+# Query arguments that name a page's content, and their defaults; and the
+# ones each page uses.
 CONTENT_ARGS = {"page": "1", "sort": "new", "q": ""}
-LANG_PAGES = ("feed", "article", "tag", "tags", "search_page")
+PAGE_ARGS = {"feed": ("page", "sort"), "tag": ("page", "sort"), "search_page": ("q", "page"), "article": (), "tags": ()}
 
 
 def lang_url(lang, external=False, **args):
@@ -172,10 +173,11 @@ def lang_url(lang, external=False, **args):
 
     Other pages (errors, say) lead to the feed.
     """
-    if request.endpoint in LANG_PAGES and request.view_args is not None:
+    if request.endpoint in PAGE_ARGS and request.view_args is not None:
         endpoint, values = request.endpoint, dict(request.view_args, lang=lang)
-        for name, default in CONTENT_ARGS.items():
-            if request.args.get(name, default) != default:
+        # An error page leads to the same page without what made it fail.
+        for name in PAGE_ARGS[endpoint] if not g.get("error") else ():
+            if request.args.get(name, CONTENT_ARGS[name]) != CONTENT_ARGS[name]:
                 args.setdefault(name, request.args[name])
     else:
         endpoint, values = "feed", {"lang": lang}
@@ -277,6 +279,7 @@ ERROR_TEXTS = {
 def error_page(error):
     """Errors as pages in the reader's language."""
     code = error.code or 500
+    g.error = True
     title, message = ERROR_TEXTS.get(code, ERROR_TEXTS[500 if code >= 500 else 400])
     if request.blueprint == "editor":
         return render_template("editor/message.html", title=title, message=message), code
@@ -310,20 +313,21 @@ def register_routes(app):
     def tag(lang, slug):
         """One tag's published cards, sortable and paged like the feed."""
         found = Tag.get_or_none(Tag.slug == slug) or abort(404)
-        return card_list("tag.html", tag=found, title=found.name(lang))
+        return card_list("tag.html", tag=found, title=f"{found.name(lang)} · {tr('AI News', lang)}")
 
     @app.get(f"{prefix}/search")
     def search_page(lang):
         """Articles with every word of ?q=, in either language, best first."""
         query, page = request.args.get("q", ""), page_number()
-        g.search_terms = search.parse_query(query)
+        g.search_terms = terms = search.parse_query(query)
         articles, total = search.search(query, limit=PER_PAGE, offset=(page - 1) * PER_PAGE)
         if not articles and page > 1:
             return redirect(page_url(max(1, -(-total // PER_PAGE))), 302)
         return render_page(
             "search.html", articles=articles, total=total, capped=total >= search.MAX_RESULTS,
-            q=query, page=page, has_next=page * PER_PAGE < total, sort="new", tag=None,
-            langs=content_langs(lang, reading_view()), title=tr("Search", lang),
+            q=query, terms=terms, shown_query=shown_query(query), page=page, has_next=page * PER_PAGE < total,
+            sort="new", tag=None, langs=content_langs(lang, reading_view()),
+            title=tr("%(query)s · Search", lang, query=shown_query(query)) if terms else tr("Search", lang),
         )
 
     @app.get(f"{prefix}/articles/<slug>")
@@ -397,6 +401,12 @@ def sort_order():
     if sort not in SORTS:
         abort(400)
     return sort
+
+
+def shown_query(query, length=40):
+    """The query as a message quotes it: printable, and cut when long."""
+    text = " ".join("".join(c for c in query if c.isprintable()).split())
+    return text if len(text) <= length else text[:length] + "…"
 
 
 def article_title(article, langs):

@@ -142,18 +142,23 @@ def reindex(db):
 
 # A "quoted phrase" (ASCII or Chinese quotes), or a run without spaces.
 TERM = re.compile(r'["“”]([^"“”]*)["“”]|(\S+)')
+# Separate words like spaces: list punctuation in either language, slashes,
+# and a hyphen between letters ("open-source", "开源、监管").
+SEPARATORS = re.compile(r"[,，、;；/|]|(?<=\w)-(?=\w)")
 
 
 def parse_query(q):
     """The lowercased terms of a query, at most MAX_TERMS, without repeats.
 
-    Spaces separate terms and a "quoted phrase" is one term. Every other
+    Spaces (and commas, 、, slashes, hyphens between words) separate terms,
+    and a "quoted phrase" is one term. Every other
     character is literal text, FTS5 operators included; punctuation at
     either end of a term is dropped, so "AI," and "(open" find AI and open,
     and a term of nothing but punctuation is no term.
     """
     q = (q or "")[:MAX_QUERY_LENGTH]
     q = "".join(" " if unicodedata.category(c) in ("Cc", "Zl", "Zp") else c for c in q)
+    q = SEPARATORS.sub(" ", q)
     terms = []
     for match in TERM.finditer(q):
         phrase, word = match.groups()
@@ -239,25 +244,45 @@ SUMMARIES = ("summary_en", "summary_zh")
 TEXT_COLUMNS = TITLES + SUMMARIES + ("analysis_en", "analysis_zh")
 
 
+def starts_words(term):
+    """English terms match where a word starts ("ai" is not in "said");
+    Chinese, which has no spaces, matches anywhere."""
+    return term[0].isascii() and term[0].isalnum()
+
+
 def patterns(terms):
-    r"""The LIKE patterns (ESCAPE '\') for text containing each term, as :p0, :p1, …"""
-    def pattern(term):
+    r"""Parameters for the SQL below: for term n, :pn, a LIKE pattern (ESCAPE '\')
+    for text containing it, and for English terms :gn, a GLOB pattern for
+    lowercased text with a space in front that has the term at a word start."""
+    def like(term):
         return "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-    return {f"p{n}": pattern(term) for n, term in enumerate(terms)}
+
+    def glob(term):
+        return "*[^a-z0-9]" + re.sub(r"([*?\[])", r"[\1]", term) + "*"
+    params = {f"p{n}": like(term) for n, term in enumerate(terms)}
+    params.update({f"g{n}": glob(term) for n, term in enumerate(terms) if starts_words(term)})
+    return params
 
 
-def in_columns(n, columns):
-    """SQL: one of these columns of article `a` contains term n (ignoring ASCII case)."""
-    return "(" + " OR ".join(f"a.{column} LIKE :p{n} ESCAPE '\\'" for column in columns) + ")"
+def contains(n, terms, column):
+    """SQL: `column` contains term n (ignoring ASCII case), at a word start if English."""
+    if starts_words(terms[n]):
+        return f"(' ' || lower({column})) GLOB :g{n}"
+    return f"{column} LIKE :p{n} ESCAPE '\\'"
 
 
-def in_article(n):
+def in_columns(n, terms, columns):
+    """SQL: one of these columns of article `a` contains term n."""
+    return "(" + " OR ".join(contains(n, terms, f"a.{column}") for column in columns) + ")"
+
+
+def in_article(n, terms):
     """SQL: article `a` contains term n in its text or a tag name."""
     in_tags = f"""EXISTS (
         SELECT 1 FROM articletag AS at JOIN tag AS t ON t.id = at.tag_id
          WHERE at.article_id = a.id
-           AND (t.name_en LIKE :p{n} ESCAPE '\\' OR t.name_zh LIKE :p{n} ESCAPE '\\'))"""
-    return f"({in_columns(n, TEXT_COLUMNS)} OR {in_tags})"
+           AND ({contains(n, terms, "t.name_en")} OR {contains(n, terms, "t.name_zh")}))"""
+    return f"({in_columns(n, terms, TEXT_COLUMNS)} OR {in_tags})"
 
 
 def score(terms):
@@ -269,7 +294,7 @@ def score(terms):
     100,000 articles. This needs only the rows being ranked.
     """
     return " + ".join(
-        f"CASE WHEN {in_columns(n, TITLES)} THEN 3 WHEN {in_columns(n, SUMMARIES)} THEN 2 ELSE 1 END"
+        f"CASE WHEN {in_columns(n, terms, TITLES)} THEN 3 WHEN {in_columns(n, terms, SUMMARIES)} THEN 2 ELSE 1 END"
         for n in range(len(terms))
     )
 
@@ -278,7 +303,7 @@ def common_terms(db, terms, now):
     """The short terms that at least COMMON_SHARE of the newest SAMPLE_SIZE articles contain."""
     if not terms:
         return []
-    counts = ", ".join(f"sum({in_article(n)})" for n in range(len(terms)))
+    counts = ", ".join(f"sum({in_article(n, terms)})" for n in range(len(terms)))
     cursor = db.execute_sql(f"""
         SELECT count(*), {counts}
           FROM article AS a
@@ -291,11 +316,13 @@ def common_terms(db, terms, now):
 
 def indexed_matches(db, terms, match, common, now):
     """(id, score, published_at) of the newest MAX_RESULTS published articles
-    that match the FTS5 query `match` and contain the `common` terms.
+    that match the FTS5 query `match`, contain the `common` terms, and have
+    the English terms at a word start (the index matches anywhere).
 
     The index is walked newest rowid first and stops at MAX_RESULTS.
     """
-    contains_common = "".join(f" AND {in_article(terms.index(term))}" for term in common)
+    contains_common = "".join(
+        f" AND {in_article(n, terms)}" for n, term in enumerate(terms) if term in common or starts_words(term))
     cursor = db.execute_sql(f"""
         SELECT a.id, {score(terms)}, a.published_at
           FROM article_search AS s CROSS JOIN article AS a ON a.id = s.rowid
@@ -310,7 +337,7 @@ def indexed_matches(db, terms, match, common, now):
 def scanned_matches(db, terms, now):
     """(id, score, published_at) of the newest MAX_RESULTS published articles
     that contain every term, reading at most the newest SCAN_LIMIT articles."""
-    contains_all = " AND ".join(in_article(n) for n in range(len(terms)))
+    contains_all = " AND ".join(in_article(n, terms) for n in range(len(terms)))
     cursor = db.execute_sql(f"""
         SELECT a.id, {score(terms)}, a.published_at
           FROM article AS a
@@ -348,7 +375,8 @@ def highlight(text, terms):
     terms = sorted({term for term in terms if term}, key=len, reverse=True)
     if not terms:
         return escape(text)
-    pattern = re.compile("|".join(re.escape(term) for term in terms), re.IGNORECASE)
+    pattern = re.compile("|".join(
+        ("(?<![a-z0-9])" if starts_words(term) else "") + re.escape(term) for term in terms), re.IGNORECASE)
     pieces, last = [], 0
     for match in pattern.finditer(text):
         pieces.append(escape(text[last:match.start()]))

@@ -32,6 +32,36 @@
   document.addEventListener("htmx:responseError", followLink);
   document.addEventListener("htmx:sendError", followLink);
 
+  // Search box: ask for results as the reader types, but not while an input
+  // method is composing (pinyin before the characters are chosen).
+  function searchInput(event) {
+    if (event.target.id !== "q" || event.isComposing) return;
+    event.target.dispatchEvent(new CustomEvent("search-input", { bubbles: true }));
+  }
+  document.addEventListener("input", searchInput);
+  document.addEventListener("compositionend", searchInput);
+
+  // A swap that replaces the element in focus (a toggle, a sort link, the
+  // "More news" link) would drop focus to the page. Put it back on the
+  // element with the same id, or, after "More news", on the first new card.
+  var focusedId = null, cardBeforeMore = null;
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var active = document.activeElement;
+    focusedId = active && active !== document.body ? active.id : null;
+    cardBeforeMore = event.detail.elt.id === "load-more" ? event.detail.elt.previousElementSibling : null;
+  });
+  document.addEventListener("htmx:afterSettle", function () {
+    if (document.activeElement && document.activeElement !== document.body) return;
+    if (focusedId === "load-more" && cardBeforeMore) {
+      var next = cardBeforeMore.nextElementSibling;
+      var link = next && next.querySelector(".card-title a");
+      if (link) link.focus();
+    } else if (focusedId && document.getElementById(focusedId)) {
+      document.getElementById(focusedId).focus();
+    }
+    focusedId = null;
+  });
+
   // Editor form: a tag button adds its tag to the comma-separated field.
   document.addEventListener("click", function (event) {
     var button = event.target.closest(".tag-pick");

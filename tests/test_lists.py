@@ -153,3 +153,10 @@ def test_every_feed_order_reads_an_index_instead_of_sorting(db, make_article, so
     sql, params = Article.published(sort).offset(40).limit(21).sql()
     plan = " ".join(row[3] for row in db.execute_sql("EXPLAIN QUERY PLAN " + sql, params).fetchall())
     assert "TEMP B-TREE" not in plan and "USING INDEX" in plan, plan
+
+
+def test_the_last_page_says_it_is_the_end(client, make_article):
+    for n in range(21):
+        make_article(title_en=f"Story {n:02d}")
+    assert soup(client.get("/en/")).select_one(".list-end") is None
+    assert soup(client.get("/zh/?page=2")).select_one(".list-end").get_text() == "已经到底了。"

@@ -106,3 +106,22 @@ def test_edits_and_deletes_reach_the_search_page(editor_client, make_article):
         article.save()
     assert card_ids(editor_client.get("/en/search?q=lantern")) == []
     assert card_ids(editor_client.get("/en/search?q=robots")) == ["card-lantern"]
+
+
+def test_messages_for_queries_without_words_or_very_long_ones(client, articles):
+    assert "Type a word to search for." in soup(client.get("/en/search?q=*")).select_one(".result-count").get_text()
+    long = soup(client.get("/en/search", query_string={"q": "zq" * 150 + "\x00"}))
+    message = long.select_one(".result-count").get_text()
+    assert "zq" * 20 + "…" in message and "zq" * 21 not in message and "\x00" not in message
+
+
+def test_the_page_title_names_the_query(client, articles):
+    assert soup(client.get("/zh/search?q=监管")).title.get_text() == "监管 · 搜索"
+    assert soup(client.get("/en/search")).title.get_text() == "Search"
+
+
+def test_toggle_links_keep_only_what_the_page_uses(client, articles):
+    page = soup(client.get("/en/search?q=gpu&sort=hot"))
+    assert page.select_one("#lang-zh")["href"] == "/zh/search?view=one&q=gpu"
+    error = soup(client.get("/en/?page=abc&sort=hot"))
+    assert error.select_one("#lang-zh")["href"] == "/zh/?view=one"
