@@ -127,10 +127,10 @@ def substring_oracle(query):
     ("guidance 伦理", {"ethics-panel"}),
     ("nowhere", set()),
     ("无", set()),
-    # English matches at word starts: "ai" is not in "said", "pen" not in "open"
-    ("pen", set()),
-    ("ools", set()),
-    ("tool", {"open-tools"}),
+    # Short English terms match at word starts ("ai" not in "said"); longer ones anywhere
+    ("ai", {"gpu-rules", "open-tools"}),
+    ("ay", set()),  # "say", "day" and "today" hold it, but no word starts with it
+    ("ools", {"open-models", "open-tools"}),  # "Schools", "tools"
     # list punctuation and hyphens separate words, as spaces do
     ("开源，AI", {"open-tools"}),
     ("开源、监管", set()),
