@@ -130,7 +130,7 @@ def login():
     if editor is None:
         form.form_errors.append(_("That name and password do not match."))
         left = LOGIN_LIMIT - max(LoginFailure.recent(key, LOGIN_WINDOW) for key in keys)
-        if left <= 2:
+        if 0 < left <= 2:
             form.form_errors.append(ngettext(
                 "%(num)d more failed attempt pauses sign-in for 10 minutes.",
                 "%(num)d more failed attempts pause sign-in for 10 minutes.", left))
