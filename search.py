@@ -271,9 +271,11 @@ def patterns(terms):
 
 def contains(n, terms, column):
     """SQL: `column` contains term n (ignoring ASCII case), at a word start if a short English term."""
+    like = f"{column} LIKE :p{n} ESCAPE '\\'"
     if starts_words(terms[n]):
-        return f"({column} GLOB :s{n} OR {column} GLOB :w{n})"
-    return f"{column} LIKE :p{n} ESCAPE '\\'"
+        # LIKE first: it is quick to rule a column out; GLOB then checks the word start.
+        return f"({like} AND ({column} GLOB :s{n} OR {column} GLOB :w{n}))"
+    return like
 
 
 def in_columns(n, terms, columns):
