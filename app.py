@@ -4,11 +4,12 @@
 URL starts with its language (`/en/…`, `/zh/…`). htmx requests get only the
 part of a page they swap; `render_page` decides that in one place.
 """
+import hashlib
 import os
 import secrets
 
 from flask import (
-    Flask, abort, current_app, g, has_request_context, redirect, render_template, request, url_for,
+    Flask, abort, current_app, g, has_request_context, make_response, redirect, render_template, request, url_for,
 )
 from flask.sessions import SecureCookieSessionInterface
 from flask_babel import Babel
@@ -29,6 +30,7 @@ from i18n import (
     LANG_NAMES,
     LANGS,
     other_lang,
+    iso_utc,
     parse_iso_utc,
     relative_text,
     time_tag,
@@ -36,6 +38,7 @@ from i18n import (
 )
 from models import (
     SESSION_LIFETIME, SORTS, Article, Tag, database, db_wrapper, open_database, tags_with_counts, update_statistics,
+    utcnow,
 )
 from web import COOKIE_MAX_AGE, LANG_COOKIE, current_lang, page_number, preferred_lang, wants_fragment
 
@@ -124,6 +127,7 @@ def create_app(test_config=None):
         tr=tr, texts=texts, analysis_texts=analysis_texts, time_tag=time_tag,
         render_markdown=render_markdown, lang_url=lang_url, other_lang=other_lang,
         card_page_url=card_page_url, page_url=page_url, list_url=list_url, SORTS=SORTS, marked=marked,
+        iso_utc=iso_utc,
         HTML_LANGS=HTML_LANGS, LANG_NAMES=LANG_NAMES, LANGS=LANGS,
     )
     app.url_defaults(add_lang)
@@ -315,6 +319,16 @@ def register_routes(app):
         found = Tag.get_or_none(Tag.slug == slug) or abort(404)
         return card_list("tag.html", tag=found, title=f"{found.name(lang)} · {tr('AI News', lang)}")
 
+    @app.get(f"{prefix}/feed.xml")
+    def atom_feed(lang):
+        """The newest articles as an Atom feed in `lang`."""
+        return atom_response(lang, None)
+
+    @app.get(f"{prefix}/tags/<slug>/feed.xml")
+    def tag_atom_feed(lang, slug):
+        """One tag's newest articles as an Atom feed in `lang`."""
+        return atom_response(lang, Tag.get_or_none(Tag.slug == slug) or abort(404))
+
     @app.get(f"{prefix}/search")
     def search_page(lang):
         """Articles with every word of ?q=, in either language, best first."""
@@ -401,6 +415,29 @@ def sort_order():
     if sort not in SORTS:
         abort(400)
     return sort
+
+
+FEED_ENTRIES = 50
+
+
+def atom_response(lang, tag):
+    """An Atom feed of the newest articles (of one tag), answering 304 when unchanged.
+
+    Entry ids name the article's id, which never changes or gets reused,
+    so feed readers keep an entry across edits.
+    """
+    articles, _has_next = Article.feed_page(1, FEED_ENTRIES, tag=tag)
+    updated = max((article.updated_at or article.published_at for article in articles), default=None)
+    fingerprint = ";".join(f"{a.id}.{a.version}" for a in articles)
+    response = make_response(render_template(
+        "feed.xml", lang=lang, tag=tag, articles=articles, updated=updated or utcnow(),
+        authority=request.host.split(":")[0], title=f"{tag.name(lang)} · {tr('AI News', lang)}" if tag else tr("AI News", lang),
+    ))
+    response.mimetype = "application/atom+xml"
+    response.set_etag(hashlib.sha256(f"{lang}|{tag and tag.id}|{fingerprint}".encode()).hexdigest()[:32])
+    if updated:
+        response.last_modified = updated
+    return response.make_conditional(request)
 
 
 def shown_query(query, length=40):

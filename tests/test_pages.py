@@ -312,7 +312,7 @@ def test_pages_carry_alternates_and_canonical(client, make_article):
 
     assert page.select_one('link[rel="canonical"]')["href"] == (
         "http://localhost/zh/articles/open-models-reach-the-classroom")
-    alternates = {link["hreflang"]: link["href"] for link in page.select('link[rel="alternate"]')}
+    alternates = {link["hreflang"]: link["href"] for link in page.select('link[rel="alternate"][hreflang]')}
     assert alternates == {
         "en": "http://localhost/en/articles/open-models-reach-the-classroom",
         "zh-Hans": "http://localhost/zh/articles/open-models-reach-the-classroom",
