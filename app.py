@@ -127,7 +127,7 @@ def create_app(test_config=None):
         tr=tr, texts=texts, analysis_texts=analysis_texts, time_tag=time_tag,
         render_markdown=render_markdown, lang_url=lang_url, other_lang=other_lang,
         card_page_url=card_page_url, page_url=page_url, list_url=list_url, SORTS=SORTS, marked=marked,
-        iso_utc=iso_utc,
+        iso_utc=iso_utc, OG_LOCALES={"en": "en_US", "zh": "zh_CN"},
         HTML_LANGS=HTML_LANGS, LANG_NAMES=LANG_NAMES, LANGS=LANGS,
     )
     app.url_defaults(add_lang)
@@ -384,6 +384,27 @@ def register_routes(app):
                 moments[stamp] = moment
         return render_template("_times.html", lang=lang, relative_text=relative_text, moments=moments)
 
+    @app.get("/robots.txt")
+    def robots():
+        """Crawl the reader pages, never the editors'."""
+        lines = ["User-agent: *", "Disallow: /editor/", f"Sitemap: {url_for('sitemap', _external=True)}", ""]
+        return app.response_class("\n".join(lines), mimetype="text/plain")
+
+    @app.get("/sitemap.xml")
+    def sitemap():
+        """The index of the sitemap's parts, each small enough for search engines' limits."""
+        parts = max(1, -(-Article.count_published() // SITEMAP_ARTICLES))
+        return xml_response(render_template("sitemap_index.xml", parts=parts))
+
+    @app.get("/sitemaps/<int:part>.xml")
+    def sitemap_part(part):
+        """Published articles, oldest first, in both languages with hreflang alternates."""
+        published = Article.published().order_by(Article.id)
+        articles = list(published.offset((part - 1) * SITEMAP_ARTICLES).limit(SITEMAP_ARTICLES)) if part >= 1 else []
+        if not articles and part != 1:
+            abort(404)
+        return xml_response(render_template("sitemap.xml", articles=articles, part=part))
+
     @app.get("/healthz")
     def healthz():
         """200 when the database answers."""
@@ -418,6 +439,13 @@ def sort_order():
 
 
 FEED_ENTRIES = 50
+SITEMAP_ARTICLES = 20_000  # two URLs each: under the 50,000 a sitemap may hold
+
+
+def xml_response(body):
+    response = make_response(body)
+    response.mimetype = "application/xml"
+    return response
 
 
 def atom_response(lang, tag):
