@@ -1,4 +1,4 @@
-"""Flask CLI commands: `flask init-db`, `flask seed-demo`, `flask reindex`, `flask create-editor`, `flask translate …`."""
+"""Flask CLI commands: `flask init-db`, `flask seed-demo`, `flask reindex`, `flask export`/`import`, `flask create-editor`, `flask translate …`."""
 import json
 import os
 import re
@@ -9,6 +9,7 @@ import click
 from babel.messages.frontend import CommandLineInterface
 
 import search
+import transfer
 
 from models import (
     PASSWORD_MAX_LENGTH,
@@ -40,6 +41,8 @@ def register(app):
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(create_editor_command)
     app.cli.add_command(reindex_command)
+    app.cli.add_command(export_command)
+    app.cli.add_command(import_command)
     app.cli.add_command(translate)
 
 
@@ -114,6 +117,34 @@ def reindex_command():
     with database().connection_context():
         count = search.reindex(database())
     click.echo(f"Indexed {count} articles.")
+
+
+@click.command("export")
+@click.argument("path", type=click.Path(dir_okay=False, writable=True))
+def export_command(path):
+    """Write every article (drafts too) and tag to a JSON file."""
+    create_tables()
+    with database().connection_context():
+        data = transfer.export_data()
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(data, f, ensure_ascii=False, indent=1, sort_keys=True)
+        f.write("\n")
+    click.echo(f"Exported {len(data['articles'])} articles and {len(data['tags'])} tags to {path}.")
+
+
+@click.command("import")
+@click.argument("path", type=click.Path(dir_okay=False))
+def import_command(path):
+    """Create or update articles and tags by slug from an export; all or nothing."""
+    create_tables()
+    try:
+        with database().connection_context():
+            counts = transfer.import_data(transfer.read_file(path))
+    except transfer.ImportRefused as refused:
+        for line in refused.errors:
+            click.echo(line, err=True)
+        raise click.ClickException(f"nothing imported: {len(refused.errors)} problems") from None
+    click.echo(", ".join(f"{count} {what}" for what, count in counts.items()) + ".")
 
 
 @click.command("create-editor")
