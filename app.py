@@ -40,7 +40,7 @@ from models import (
     SESSION_LIFETIME, SORTS, Article, Tag, database, db_wrapper, open_database, tags_with_counts, update_statistics,
     utcnow,
 )
-from web import COOKIE_MAX_AGE, LANG_COOKIE, current_lang, page_number, preferred_lang, wants_fragment
+from web import COOKIE_MAX_AGE, LANG_COOKIE, current_lang, page_count, page_number, preferred_lang, wants_fragment
 
 VIEW_COOKIE = "view"
 VIEWS = ("both", "one")  # reading modes: bilingual, or the page's language alone
@@ -336,7 +336,7 @@ def register_routes(app):
         g.search_terms = terms = search.parse_query(query)
         articles, total = search.search(query, limit=PER_PAGE, offset=(page - 1) * PER_PAGE)
         if not articles and page > 1:
-            return redirect(page_url(max(1, -(-total // PER_PAGE))), 302)
+            return redirect(page_url(page_count(total, PER_PAGE)), 302)
         return render_page(
             "search.html", articles=articles, total=total, capped=total >= search.MAX_RESULTS,
             q=query, terms=terms, shown_query=shown_query(query), page=page, has_next=page * PER_PAGE < total,
@@ -393,7 +393,7 @@ def register_routes(app):
     @app.get("/sitemap.xml")
     def sitemap():
         """The index of the sitemap's parts, each small enough for search engines' limits."""
-        parts = max(1, -(-Article.count_published() // SITEMAP_ARTICLES))
+        parts = page_count(Article.count_published(), SITEMAP_ARTICLES)
         return xml_response(render_template("sitemap_index.xml", parts=parts))
 
     @app.get("/sitemaps/<int:part>.xml")
@@ -422,8 +422,7 @@ def card_list(template, tag=None, **context):
     articles, has_next = Article.feed_page(page, PER_PAGE, sort=sort, tag=tag)
     if not articles and page > 1:
         # Past the end: the last page there is.
-        last = max(1, -(-Article.count_published(tag) // PER_PAGE))
-        return redirect(page_url(last), 302)
+        return redirect(page_url(page_count(Article.count_published(tag), PER_PAGE)), 302)
     return render_page(
         template, articles=articles, page=page, has_next=has_next, sort=sort, tag=tag,
         langs=content_langs(current_lang(), reading_view()), **context,

@@ -175,7 +175,7 @@ def dashboard():
         abort(404)
     return render_template(
         "editor/dashboard.html", articles=rows[:DASHBOARD_PAGE], page=page,
-        has_next=len(rows) > DASHBOARD_PAGE, confirm=ConfirmForm(),
+        has_next=len(rows) > DASHBOARD_PAGE,
     )
 
 

@@ -6,12 +6,11 @@ same file. An import is all or nothing: every record is checked first, and
 one invalid record means nothing is written.
 """
 import json
-from datetime import datetime, timezone
 
 from forms import LIMITS, TAG_NAME_MAX
-from i18n import iso_utc
+from i18n import iso_utc, parse_iso_utc
 from models import (
-    LANGUAGES, SCORES, STATUSES, TRANSLATED_FIELDS, Article, Tag, attach_tags, set_tags, write_transaction,
+    LANGUAGES, SCORES, STATUSES, TRANSLATED_FIELDS, Article, Tag, attach_tags, set_tags, utcnow, write_transaction,
 )
 
 FORMAT = "ai-news/1"
@@ -107,7 +106,7 @@ def article_problems(record, known_tags):
             isinstance(record.get("title_zh"), str) and record["title_zh"].strip()):
         problems.append("needs a title in at least one language")
     for name in TIMES:
-        if record.get(name) is not None and parse_time(record[name]) is None:
+        if record.get(name) is not None and parse_iso_utc(record[name]) is None:
             problems.append(f"{name} must be a time like 2026-05-01T09:30:00Z, or null")
     if not isinstance(record.get("ai_generated", False), bool):
         problems.append("ai_generated must be true or false")
@@ -123,13 +122,6 @@ def article_problems(record, known_tags):
     else:
         problems += [f"unknown tag {slug}" for slug in tags if slug not in known_tags]
     return problems
-
-
-def parse_time(text):
-    try:
-        return datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
-    except (TypeError, ValueError):
-        return None
 
 
 def import_data(data):
@@ -156,8 +148,8 @@ def import_data(data):
                 if name in record:
                     setattr(article, name, record[name])
             for name in TIMES:
-                setattr(article, name, parse_time(record.get(name)))
-            article.created_at = article.created_at or datetime.now(timezone.utc)
+                setattr(article, name, parse_iso_utc(record.get(name)))
+            article.created_at = article.created_at or utcnow()
             article.save()
             set_tags(article, [tags[slug] for slug in sorted(record.get("tags", []))])
     return counts

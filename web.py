@@ -36,3 +36,8 @@ def page_number():
     if not re.fullmatch(r"[1-9][0-9]{0,5}|1000000", raw):
         abort(400)
     return int(raw)
+
+
+def page_count(total, per_page):
+    """How many pages `total` items fill; an empty list still has its first page."""
+    return max(1, -(-total // per_page))

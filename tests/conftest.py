@@ -149,7 +149,12 @@ def form_data(client, url="/editor/new", **fields):
 
 def form_values(client, url):
     """What a browser would post from the article form on `url`, untouched."""
-    soup = BeautifulSoup(client.get(url).get_data(as_text=True), "html.parser")
+    return form_values_in(client.get(url).get_data(as_text=True))
+
+
+def form_values_in(html):
+    """What a browser would post from the article form in this page."""
+    soup = BeautifulSoup(html, "html.parser")
     data = {}
     for element in soup.find("form", id="article-form").find_all(["input", "textarea", "select"]):
         name = element.get("name")

@@ -4,7 +4,7 @@ from datetime import timedelta
 import pytest
 from bs4 import BeautifulSoup
 
-from conftest import csrf_token, form_data, form_values, htmx
+from conftest import csrf_token, form_data, form_values, form_values_in, htmx
 from models import Article, ArticleTag, Tag, database, utcnow
 
 
@@ -211,23 +211,10 @@ def test_a_stale_save_gets_409_with_both_texts_and_loses_nothing(editor_client, 
     assert stored(article.slug).summary_en == "Their newer summary."
 
     # Saving again from the conflict page overwrites, deliberately.
-    again = editor_client.post(url, data=dict(form_values_from(html), csrf_token=csrf_token(editor_client, url)))
+    again = editor_client.post(url, data=dict(form_values_in(html), csrf_token=csrf_token(editor_client, url)))
     assert again.status_code == 303
     saved = stored(article.slug)
     assert (saved.summary_en, saved.version) == ("My own summary.", 3)
-
-
-def form_values_from(html):
-    soup = BeautifulSoup(html, "html.parser")
-    data = {}
-    for element in soup.find("form", id="article-form").find_all(["input", "textarea", "select"]):
-        if element.name == "textarea":
-            data[element["name"]] = element.text.lstrip("\r\n")
-        elif element.name == "select":
-            data[element["name"]] = element.find("option", selected=True)["value"]
-        elif element.get("type") not in ("checkbox", "radio") or element.has_attr("checked"):
-            data[element["name"]] = element.get("value", "y")
-    return data
 
 
 def test_an_unknown_article_is_404(editor_client):
@@ -390,7 +377,7 @@ def test_a_conflict_keeps_the_other_editors_changes_to_fields_this_one_left_alon
     assert kept_value(html, "title_en") == "Their title"  # theirs: this editor never touched it
     assert kept_value(html, "summary_zh") == "我的摘要。"
 
-    editor_client.post(url, data=dict(form_values_from(html), csrf_token=csrf_token(editor_client, url)))
+    editor_client.post(url, data=dict(form_values_in(html), csrf_token=csrf_token(editor_client, url)))
     saved = stored(article.slug)
     assert (saved.title_en, saved.summary_en, saved.summary_zh, saved.hot) == ("Their title", "Their summary.", "我的摘要。", 90)
 
