@@ -7,6 +7,7 @@ part of a page they swap; `render_page` decides that in one place.
 import hashlib
 import os
 import secrets
+from urllib.parse import urlsplit
 
 from flask import (
     Flask, abort, current_app, g, has_request_context, make_response, redirect, render_template, request, url_for,
@@ -20,6 +21,7 @@ from jinja2_fragments.flask import render_block
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+import api
 import commands
 import editor
 import search
@@ -29,6 +31,7 @@ from i18n import (
     HTML_LANGS,
     LANG_NAMES,
     LANGS,
+    absolute_date,
     other_lang,
     iso_utc,
     parse_iso_utc,
@@ -120,21 +123,23 @@ def create_app(test_config=None):
         count = app.config["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
     app.session_interface = SessionInterface()
-    CSRFProtect(app)
+    csrf = CSRFProtect(app)
     Htmx(app)
     Babel(app, locale_selector=lambda: BABEL_LOCALES[current_lang()])
     app.jinja_env.globals.update(
         tr=tr, texts=texts, analysis_texts=analysis_texts, time_tag=time_tag,
         render_markdown=render_markdown, lang_url=lang_url, other_lang=other_lang,
         card_page_url=card_page_url, page_url=page_url, list_url=list_url, SORTS=SORTS, marked=marked,
-        iso_utc=iso_utc, OG_LOCALES={"en": "en_US", "zh": "zh_CN"},
+        iso_utc=iso_utc, absolute_date=absolute_date, OG_LOCALES={"en": "en_US", "zh": "zh_CN"},
         HTML_LANGS=HTML_LANGS, LANG_NAMES=LANG_NAMES, LANGS=LANGS,
     )
+    app.jinja_env.filters["source_host"] = lambda url: urlsplit(url).hostname or url
     app.url_defaults(add_lang)
     app.after_request(add_headers)
     app.register_error_handler(HTTPException, error_page)
     register_routes(app)
     app.register_blueprint(editor.bp)
+    api.register(app, csrf)
     commands.register(app)
     return app
 
@@ -282,6 +287,8 @@ ERROR_TEXTS = {
 
 def error_page(error):
     """Errors as pages in the reader's language."""
+    if request.path.startswith("/api/"):
+        return api.http_error(error)
     code = error.code or 500
     g.error = True
     title, message = ERROR_TEXTS.get(code, ERROR_TEXTS[500 if code >= 500 else 400])

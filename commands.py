@@ -1,4 +1,5 @@
-"""Flask CLI commands: `flask init-db`, `flask seed-demo`, `flask reindex`, `flask export`/`import`, `flask create-editor`, `flask translate …`."""
+"""Flask CLI commands: `flask init-db`, `flask seed-demo`, `flask reindex`, `flask export`/`import`, `flask create-editor`,
+`flask create-token`/`revoke-token`, `flask translate …`."""
 import json
 import os
 import re
@@ -14,6 +15,7 @@ import transfer
 from models import (
     PASSWORD_MAX_LENGTH,
     PASSWORD_MIN_LENGTH,
+    ApiToken,
     Article,
     Editor,
     EditorSession,
@@ -43,6 +45,8 @@ def register(app):
     app.cli.add_command(reindex_command)
     app.cli.add_command(export_command)
     app.cli.add_command(import_command)
+    app.cli.add_command(create_token_command)
+    app.cli.add_command(revoke_token_command)
     app.cli.add_command(translate)
 
 
@@ -94,7 +98,7 @@ def hours_before(now, hours):
 def seed_article(item, tags, now):
     """Create one demo article unless its slug exists. True if created."""
     fields = {key: value for key, value in item.items() if key not in
-              ("tags", "published_hours_ago", "updated_hours_ago")}
+              ("tags", "published_hours_ago", "updated_hours_ago", "generated_hours_ago")}
     slug = Article.base_slug(fields["title_en"], fields["title_zh"])
     if Article.select().where(Article.slug == slug).exists():
         return False
@@ -103,6 +107,7 @@ def seed_article(item, tags, now):
         slug=slug, **fields,
         published_at=published_at,
         updated_at=hours_before(now, item["updated_hours_ago"]),
+        generated_at=hours_before(now, item.get("generated_hours_ago")),
         created_at=published_at or now,
     )
     article.save()
@@ -188,6 +193,33 @@ def read_new_password():
     if len(password) > PASSWORD_MAX_LENGTH:
         raise click.ClickException(f"the password may have at most {PASSWORD_MAX_LENGTH} characters")
     return password
+
+
+@click.command("create-token")
+@click.argument("name")
+def create_token_command(name):
+    """Make an API token called NAME and print it, once: only its hash is kept."""
+    if not re.fullmatch(r"[\w.@-]{1,60}", name):
+        raise click.BadParameter("use 1 to 60 letters, digits, '.', '@', '_' or '-'", param_hint="NAME")
+    create_tables()
+    with database().connection_context():
+        if ApiToken.select().where(ApiToken.name == name).exists():
+            raise click.ClickException(f"a token called {name} exists already; revoke it first to replace it")
+        token = ApiToken.issue(name)
+    click.echo(f"Token {name} created. Copy it now: it is not stored and cannot be shown again.", err=True)
+    click.echo(token)
+
+
+@click.command("revoke-token")
+@click.argument("name")
+def revoke_token_command(name):
+    """Revoke the API token called NAME: requests with it get a 401 from now on."""
+    create_tables()
+    with database().connection_context(), write_transaction():
+        deleted = ApiToken.delete().where(ApiToken.name == name).execute()
+    if not deleted:
+        raise click.ClickException(f"there is no token called {name}")
+    click.echo(f"Token {name} revoked.")
 
 
 @click.group()

@@ -6,6 +6,7 @@ validation is shown again with exactly what was typed, so nothing is lost.
 import re
 import hashlib
 from datetime import datetime
+from urllib.parse import urlsplit
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -25,6 +26,9 @@ TAG_NAME_MAX = 60
 YEARS = (2000, 2100)  # publish times outside these are typing mistakes
 CHINESE = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 DATETIME_FORMATS = ("%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M")
+# Provenance that pipelines may set: where a story came from, which model wrote it.
+SOURCE_URL_MAX = 500
+MODEL_NAME_MAX = 100
 
 
 class LoginForm(FlaskForm):
@@ -180,6 +184,12 @@ class ArticleForm(FlaskForm):
 for _field in TRANSLATED_FIELDS:
     for _lang in LANGS:
         setattr(ArticleForm, f"{_field}_{_lang}", text_field(_field))
+
+
+def is_web_url(text):
+    """An absolute http(s) address with a host: the only kind of source link shown to readers."""
+    parts = urlsplit(text)
+    return parts.scheme in ("http", "https") and bool(parts.netloc) and not re.search(r"[\s<>\"]", text)
 
 
 def parse_tags(text):

@@ -7,7 +7,7 @@ import os
 from datetime import datetime, timedelta, timezone
 from functools import cache
 
-from babel.dates import format_datetime, format_timedelta, get_timezone
+from babel.dates import format_date, format_datetime, format_timedelta, get_timezone
 from babel.support import NullTranslations, Translations
 from markupsafe import Markup, escape
 
@@ -84,6 +84,11 @@ def local_moment(naive, lang):
 
 def absolute_text(moment, lang):
     return format_datetime(moment, ABSOLUTE_PATTERNS[lang], tzinfo=LOCAL_ZONES[lang], locale=BABEL_LOCALES[lang])
+
+
+def absolute_date(moment, lang):
+    """'November 29, 2026' / '2026年11月29日': the day, in the reader's zone."""
+    return format_date(moment.astimezone(LOCAL_ZONES[lang]).date(), "long", locale=BABEL_LOCALES[lang])
 
 
 def local_input_text(moment, lang):

@@ -158,6 +158,11 @@ class Article(BaseModel):
     # Space-separated field names such as "summary_zh": translations that may
     # be out of date because the other language changed after them.
     outdated = CharField(max_length=200, default="")
+    # Provenance, set by the pipelines that write drafts through the API:
+    # where the story came from, and which model wrote the text when.
+    source_url = CharField(max_length=500, default="")
+    model = CharField(max_length=100, default="")
+    generated_at = UTCDateTimeField(null=True)
 
     class Meta:
         # One index per feed order, so each reads rows already sorted.
@@ -412,7 +417,36 @@ class LoginFailure(BaseModel):
             cls.delete().where(cls.id.in_(ids) | (cls.key == forget_key)).execute()
 
 
-MODELS = [Tag, Article, ArticleTag, Editor, EditorSession, LoginFailure]
+class ApiToken(BaseModel):
+    """A bearer token for the write API. Only its hash is stored; it is shown once."""
+
+    PREFIX = "ainews_"
+
+    name = CharField(max_length=60, unique=True)
+    token_hash = CharField(max_length=64, unique=True)
+    created_at = UTCDateTimeField(default=utcnow)
+
+    @staticmethod
+    def hash_token(token):
+        return hashlib.sha256(token.encode()).hexdigest()
+
+    @classmethod
+    def issue(cls, name):
+        """A new token called `name`; returns the token itself, which is not kept."""
+        token = cls.PREFIX + secrets.token_urlsafe(32)
+        with write_transaction():
+            cls.create(name=name, token_hash=cls.hash_token(token))
+        return token
+
+    @classmethod
+    def find(cls, token):
+        """The token row for this secret, or None."""
+        if not token or len(token) > 200:
+            return None
+        return cls.get_or_none(cls.token_hash == cls.hash_token(token))
+
+
+MODELS = [Tag, Article, ArticleTag, Editor, EditorSession, LoginFailure, ApiToken]
 
 
 class EditConflict(Exception):

@@ -7,7 +7,7 @@ one invalid record means nothing is written.
 """
 import json
 
-from forms import LIMITS, TAG_NAME_MAX
+from forms import LIMITS, MODEL_NAME_MAX, SOURCE_URL_MAX, TAG_NAME_MAX, is_web_url
 from i18n import iso_utc, parse_iso_utc
 from models import (
     LANGUAGES, SCORES, STATUSES, TRANSLATED_FIELDS, Article, Tag, attach_tags, set_tags, utcnow, write_transaction,
@@ -15,7 +15,7 @@ from models import (
 
 FORMAT = "ai-news/1"
 TEXT_FIELDS = [f"{field}_{lang}" for field in TRANSLATED_FIELDS for lang in LANGUAGES]
-TIMES = ("published_at", "updated_at", "created_at")
+TIMES = ("published_at", "updated_at", "created_at", "generated_at")
 
 
 def export_data():
@@ -31,7 +31,8 @@ def article_record(article):
     record.update({name: getattr(article, name) for name in TEXT_FIELDS})
     record.update({name: getattr(article, name) for name in SCORES})
     record.update(ai_generated=article.ai_generated, status=article.status, views=article.views,
-                  version=article.version, outdated=article.outdated)
+                  version=article.version, outdated=article.outdated,
+                  source_url=article.source_url, model=article.model)
     record.update({name: iso_utc(getattr(article, name)) if getattr(article, name) else None for name in TIMES})
     record["tags"] = sorted(tag.slug for tag in article.tags)
     return record
@@ -112,6 +113,11 @@ def article_problems(record, known_tags):
         problems.append("ai_generated must be true or false")
     if not isinstance(record.get("outdated", ""), str):
         problems.append("outdated must be text")
+    source_url, model = record.get("source_url", ""), record.get("model", "")
+    if not isinstance(source_url, str) or len(source_url) > SOURCE_URL_MAX or (source_url and not is_web_url(source_url)):
+        problems.append(f"source_url must be an http(s) address of at most {SOURCE_URL_MAX} characters, or empty")
+    if not isinstance(model, str) or len(model) > MODEL_NAME_MAX:
+        problems.append(f"model must be text of at most {MODEL_NAME_MAX} characters")
     for name in ("views", "version"):
         value = record.get(name, 0)
         if not isinstance(value, int) or isinstance(value, bool) or value < 0:
@@ -144,7 +150,7 @@ def import_data(data):
             article = article or Article(slug=record["slug"])
             for name in TEXT_FIELDS:
                 setattr(article, name, record.get(name, ""))
-            for name in (*SCORES, "ai_generated", "status", "views", "version", "outdated"):
+            for name in (*SCORES, "ai_generated", "status", "views", "version", "outdated", "source_url", "model"):
                 if name in record:
                     setattr(article, name, record[name])
             for name in TIMES:

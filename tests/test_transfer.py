@@ -34,6 +34,8 @@ def test_export_import_export_gives_the_same_file(exported, tmp_path):
     again = tmp_path / "again.json"
     runner.invoke(args=["export", str(again)])
     assert again.read_bytes() == exported.read_bytes()
+    provenance = [a for a in json.loads(again.read_text())["articles"] if a["model"]]
+    assert len(provenance) == 1 and provenance[0]["generated_at"].endswith("Z")
     with database().connection_context():
         assert Article.select().where(Article.status == "draft").count() == 2
         assert search.search("开源")[1] > 0  # the search index followed the import
@@ -72,6 +74,12 @@ def broken(data, how):
         article["title_zh"] = "长" * 301
     elif how == "duplicate tag":
         data["tags"].append(dict(data["tags"][0]))
+    elif how == "source":
+        article["source_url"] = "javascript:alert(1)"
+    elif how == "model":
+        article["model"] = ["not", "text"]
+    elif how == "generated":
+        article["generated_at"] = "last week"
     return data
 
 
@@ -86,6 +94,9 @@ def broken(data, how):
     ("text type", "summary_en must be text"),
     ("too long", "title_zh is longer than 300"),
     ("duplicate tag", "slug appears twice"),
+    ("source", "source_url must be an http(s) address"),
+    ("model", "model must be text"),
+    ("generated", "generated_at must be a time"),
 ])
 def test_a_bad_record_is_named_and_nothing_is_written(exported, tmp_path, how, words):
     data = broken(json.loads(exported.read_text()), how)
