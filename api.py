@@ -42,8 +42,8 @@ class ApiError(Exception):
 
 @bp.errorhandler(ApiError)
 def api_error(error):
-    response = {"errors": {field: str(message) for field, message in error.errors.items()}, **error.extra}
-    return response, error.status
+    return json_response({"errors": {field: str(message) for field, message in error.errors.items()}, **error.extra},
+                         error.status)
 
 
 def http_error(error: HTTPException):
@@ -89,8 +89,9 @@ class Unauthorized(ApiError):
 
 @bp.errorhandler(Unauthorized)
 def unauthorized(error):
-    body, status = api_error(error)
-    return body, status, {"WWW-Authenticate": error.challenge}
+    response = api_error(error)
+    response.headers["WWW-Authenticate"] = error.challenge
+    return response
 
 
 def has_token():
