@@ -37,8 +37,8 @@ from i18n import (
     tr,
 )
 from models import (
-    SESSION_LIFETIME, SORTS, Article, Tag, database, db_wrapper, open_database, tags_with_counts, update_statistics,
-    utcnow,
+    SESSION_LIFETIME, SORTS, Article, Tag, ViewCounter, database, db_wrapper, open_database, tags_with_counts,
+    update_statistics, utcnow,
 )
 from web import COOKIE_MAX_AGE, LANG_COOKIE, current_lang, page_count, page_number, preferred_lang, wants_fragment
 
@@ -78,6 +78,9 @@ def load_config(app, test_config):
         # The token lives as long as the editor's session; an editor may
         # spend more than an hour on one article.
         WTF_CSRF_TIME_LIMIT=None,
+        # Article views are written in batches this many seconds apart; 0
+        # writes each view before its page is sent.
+        VIEW_FLUSH_SECONDS=float(os.environ.get("VIEW_FLUSH_SECONDS", "1")),
     )
     if test_config:
         app.config.update(test_config)
@@ -114,6 +117,7 @@ def create_app(test_config=None):
     load_config(app, test_config)
     app.config["DATABASE"] = open_database(database_url(app))
     db_wrapper.init_app(app)
+    app.extensions["view_counter"] = ViewCounter(app.config["DATABASE"], app.config["VIEW_FLUSH_SECONDS"])
     if not app.config.get("TESTING"):
         update_statistics()
     if app.config["PROXY_COUNT"]:
@@ -349,7 +353,7 @@ def register_routes(app):
         """One article with its full analysis; a full page load counts a view."""
         found = Article.get_published(slug) or abort(404)
         if not request.htmx and request.method == "GET":
-            Article.count_view(found.id)
+            current_app.extensions["view_counter"].add(found.id)
             found.views += 1
         langs = content_langs(lang, reading_view())
         return render_page(
