@@ -20,6 +20,7 @@ from jinja2_fragments.flask import render_block
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+import caching
 import commands
 import editor
 import search
@@ -135,6 +136,7 @@ def create_app(test_config=None):
         HTML_LANGS=HTML_LANGS, LANG_NAMES=LANG_NAMES, LANGS=LANGS,
     )
     app.url_defaults(add_lang)
+    caching.init_app(app)
     app.after_request(add_headers)
     app.register_error_handler(HTTPException, error_page)
     register_routes(app)
@@ -250,7 +252,8 @@ def add_headers(response):
     response.headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=(), interest-cohort=()"
     if request.endpoint == "static":
         return response
-    response.vary.update(["HX-Request", "Cookie"])
+    # HX-Target: "load more" and the search box get a block of the page.
+    response.vary.update(["HX-Request", "HX-Target", "Cookie"])
     if request.blueprint == "editor":
         # Editors' pages hold unpublished text: never cached, never indexed.
         response.headers["Cache-Control"] = "no-store"
