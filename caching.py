@@ -80,10 +80,16 @@ def cache_static(response):
     response.cache_control.max_age = YEAR if fingerprinted else UNFINGERPRINTED_MAX_AGE
     if fingerprinted:
         response.cache_control.immutable = True
-    # Read the (small) file into memory: Flask-Compress then compresses it
-    # whole, with a Content-Length, instead of as a stream.
-    response.direct_passthrough = False
-    response.make_sequence()
+    if response.is_streamed:
+        # Read the (small) file into memory: Flask-Compress then compresses
+        # it whole, with a Content-Length, instead of as a stream.
+        chunks = response.response
+        try:
+            body = b"".join(chunks)
+        finally:
+            chunks.close()
+        response.direct_passthrough = False
+        response.set_data(body)
     return response
 
 

@@ -165,7 +165,7 @@ def backup_command(path):
 
 
 @click.command("restore")
-@click.argument("path", type=click.Path(dir_okay=False))
+@click.argument("path")
 @click.option("--yes", is_flag=True, help="Do not ask before replacing the database.")
 def restore_command(path, yes):
     """Replace the database with a backup made by `flask backup`, checked first.
