@@ -82,6 +82,8 @@ def load_config(app, test_config):
         # Article views are written in batches this many seconds apart; 0
         # writes each view before its page is sent.
         VIEW_FLUSH_SECONDS=float(os.environ.get("VIEW_FLUSH_SECONDS", "1")),
+        # 0 leaves compression to a reverse proxy in front.
+        COMPRESS=os.environ.get("COMPRESS", "1") != "0",
     )
     if test_config:
         app.config.update(test_config)

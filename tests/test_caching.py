@@ -7,6 +7,7 @@ import re
 import brotli
 import pytest
 
+from app import create_app
 from conftest import htmx, sign_in
 from models import Article, database
 
@@ -120,6 +121,13 @@ def test_sign_in_page_is_not_compressed(client, make_editor):
     make_editor()
     assert "Content-Encoding" not in client.get("/editor/login", headers={"Accept-Encoding": "gzip"}).headers
     assert sign_in(client).status_code == 303
+
+
+def test_compression_can_be_left_to_a_proxy(tmp_path):
+    app = create_app({"TESTING": True, "SECRET_KEY": "x", "DATABASE_URL": f"sqlite:///{tmp_path / 'news.db'}",
+                      "COMPRESS": False})
+    client = app.test_client()
+    assert "Content-Encoding" not in client.get("/static/vendor/htmx.min.js", headers={"Accept-Encoding": "gzip"}).headers
 
 
 def test_atom_feed_is_compressed_and_conditional(client, make_article):
