@@ -24,6 +24,11 @@ access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'
 # Finish the requests in flight when asked to stop (SIGTERM).
 graceful_timeout = 30
 
+# gunicorn's control socket has one default path per user, which every
+# gunicorn of that user (another site, the tests, a benchmark) would share;
+# signals do the same job: TERM stops, HUP reloads, TTIN/TTOU add or remove a worker.
+control_socket_disable = True
+
 
 def worker_exit(server, worker):
     """Write the article views this worker counted but has not written yet."""
