@@ -237,6 +237,21 @@ def editor(port, article_id, results, stop, saved_texts):
         stop.wait(max(0.0, 1.0 - (time.monotonic() - started)))
 
 
+def online_backup(path, target):
+    """`flask backup` in the middle of the load; a check line and whether it passed."""
+    start = time.perf_counter()
+    done = subprocess.run([os.path.join(os.path.dirname(sys.executable), "flask"), "backup", target], cwd=ROOT,
+                          env=dict(os.environ, DATABASE_URL=f"sqlite:///{path}", SECRET_KEY="bench"),
+                          capture_output=True, text=True)
+    seconds = time.perf_counter() - start
+    if done.returncode != 0:
+        return f"flask backup during the load failed: {done.stderr.strip()}", False
+    copy = sqlite3.connect(target)
+    status = copy.execute("PRAGMA integrity_check").fetchone()[0]
+    copy.close()
+    return f"flask backup during the load: {done.stdout.strip()} in {seconds:.1f} s, integrity {status}", status == "ok"
+
+
 def stored(path, article_id):
     connection = sqlite3.connect(path)
     views = connection.execute("SELECT sum(views) FROM article").fetchone()[0]
@@ -279,7 +294,9 @@ def main():
         started = time.monotonic()
         for thread in threads:
             thread.start()
-        stop.wait(args.seconds)
+        stop.wait(args.seconds / 2)
+        backup_check = online_backup(path, os.path.join(tmp, "backup.db"))
+        stop.wait(max(0.0, args.seconds - (time.monotonic() - started)))
         stop.set()
         for thread in threads:
             thread.join()
@@ -307,6 +324,7 @@ def main():
              bool(saved_texts) and summary == saved_texts[-1] and version == version_before + len(saved_texts)),
             (f"views: {pages} article pages served, {views} views stored", views == pages),
             (f'"database is locked" in the server log: {locked}', locked == 0),
+            backup_check,
             (f"gunicorn stopped cleanly (exit {server.returncode})", server.returncode == 0),
         ]
         for text, ok in checks:
