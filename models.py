@@ -256,9 +256,9 @@ class ViewCounter:
     """Article views, counted in memory and written together once a second.
 
     Writing each view at once made every article page a write transaction
-    that queues behind every other worker's writes: it cost about a third
-    of the article page's throughput with 2 gunicorn workers (measured with
-    wrk, see README). Here a page view only adds to a counter; a thread
+    that queues behind every other worker's writes (with wrk and 2 gunicorn
+    workers, a median of 121 article pages a second against 166 without
+    counting; see README). Here a page view only adds to a counter; a thread
     writes all the counts of the last `interval` seconds in one transaction.
     No view is lost: counts whose write fails are kept for the next one,
     and the process writes what is left when it exits (gunicorn's
@@ -309,12 +309,14 @@ class ViewCounter:
             return sum(batch.values())
 
     def flush_quietly(self):
+        """Flush, logging a failure instead of raising: the counts wait for the next try."""
         try:
             self.flush()
         except Exception:
             logging.getLogger(__name__).exception("could not write %d article views", sum(self.pending.values()))
 
     def run(self):
+        """The timer thread: a flush every `interval` seconds, as long as the process lives."""
         while True:
             time.sleep(self.interval)
             self.flush_quietly()
