@@ -1,4 +1,5 @@
-# Two commands matter: `make run` (the site with demo data) and `make test`.
+# Two commands matter: `make run` (the site with demo data) and `make test`;
+# `make serve` runs the site in production (gunicorn, see gunicorn.conf.py).
 # Everything else here is a step they depend on, rebuilt only when its
 # inputs change.
 
@@ -12,12 +13,17 @@ HTMX_SRC = node_modules/htmx.org/dist/htmx.min.js
 HTMX     = static/vendor/htmx.min.js
 MO       = translations/zh/LC_MESSAGES/messages.mo
 
-.PHONY: run test setup setup-dev translations clean
+.PHONY: run serve test setup setup-dev translations clean
 
 run: setup
 	$(FLASK) init-db
 	$(FLASK) seed-demo --if-empty
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+
+# Workers, threads and address come from WEB_CONCURRENCY, THREADS and BIND.
+serve: setup
+	$(FLASK) init-db
+	PORT=$(PORT) $(BIN)/gunicorn --config gunicorn.conf.py
 
 test: setup-dev
 	$(BIN)/python -m pytest

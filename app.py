@@ -22,6 +22,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 import api
+import caching
 import commands
 import editor
 import search
@@ -40,8 +41,8 @@ from i18n import (
     tr,
 )
 from models import (
-    SESSION_LIFETIME, SORTS, Article, Tag, database, db_wrapper, open_database, tags_with_counts, update_statistics,
-    utcnow,
+    SESSION_LIFETIME, SORTS, Article, Tag, ViewCounter, database, db_wrapper, open_database, tags_with_counts,
+    update_statistics, utcnow,
 )
 from web import COOKIE_MAX_AGE, LANG_COOKIE, current_lang, page_count, page_number, preferred_lang, wants_fragment
 
@@ -81,6 +82,11 @@ def load_config(app, test_config):
         # The token lives as long as the editor's session; an editor may
         # spend more than an hour on one article.
         WTF_CSRF_TIME_LIMIT=None,
+        # Article views are written in batches this many seconds apart; 0
+        # writes each view before its page is sent.
+        VIEW_FLUSH_SECONDS=float(os.environ.get("VIEW_FLUSH_SECONDS", "1")),
+        # 0 leaves compression to a reverse proxy in front.
+        COMPRESS=os.environ.get("COMPRESS", "1") != "0",
     )
     if test_config:
         app.config.update(test_config)
@@ -117,6 +123,7 @@ def create_app(test_config=None):
     load_config(app, test_config)
     app.config["DATABASE"] = open_database(database_url(app))
     db_wrapper.init_app(app)
+    app.extensions["view_counter"] = ViewCounter(app.config["DATABASE"], app.config["VIEW_FLUSH_SECONDS"])
     if not app.config.get("TESTING"):
         update_statistics()
     if app.config["PROXY_COUNT"]:
@@ -135,6 +142,7 @@ def create_app(test_config=None):
     )
     app.jinja_env.filters["source_host"] = lambda url: urlsplit(url).hostname or url
     app.url_defaults(add_lang)
+    caching.init_app(app)
     app.after_request(add_headers)
     app.register_error_handler(HTTPException, error_page)
     register_routes(app)
@@ -251,7 +259,8 @@ def add_headers(response):
     response.headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=(), interest-cohort=()"
     if request.endpoint == "static":
         return response
-    response.vary.update(["HX-Request", "Cookie"])
+    # HX-Target: "load more" and the search box get a block of the page.
+    response.vary.update(["HX-Request", "HX-Target", "Cookie"])
     if request.blueprint == "editor":
         # Editors' pages hold unpublished text: never cached, never indexed.
         response.headers["Cache-Control"] = "no-store"
@@ -356,7 +365,7 @@ def register_routes(app):
         """One article with its full analysis; a full page load counts a view."""
         found = Article.get_published(slug) or abort(404)
         if not request.htmx and request.method == "GET":
-            Article.count_view(found.id)
+            current_app.extensions["view_counter"].add(found.id)
             found.views += 1
         langs = content_langs(lang, reading_view())
         return render_page(

@@ -1,5 +1,5 @@
-"""Flask CLI commands: `flask init-db`, `flask seed-demo`, `flask reindex`, `flask export`/`import`, `flask create-editor`,
-`flask create-token`/`revoke-token`, `flask translate …`."""
+"""Flask CLI commands: `flask init-db`, `flask seed-demo`, `flask reindex`, `flask export`/`import`,
+`flask backup`/`restore`, `flask create-editor`, `flask create-token`/`revoke-token`, `flask translate …`."""
 import json
 import os
 import re
@@ -9,6 +9,7 @@ from datetime import timedelta
 import click
 from babel.messages.frontend import CommandLineInterface
 
+import backup
 import search
 import transfer
 
@@ -47,6 +48,8 @@ def register(app):
     app.cli.add_command(import_command)
     app.cli.add_command(create_token_command)
     app.cli.add_command(revoke_token_command)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
     app.cli.add_command(translate)
 
 
@@ -150,6 +153,45 @@ def import_command(path):
             click.echo(line, err=True)
         raise click.ClickException(f"nothing imported: {len(refused.errors)} problems") from None
     click.echo(", ".join(f"{count} {what}" for what, count in counts.items()) + ".")
+
+
+@click.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False))
+def backup_command(path):
+    """Copy the live SQLite database to PATH, consistent while the site serves and writes."""
+    try:
+        backup.require_sqlite(database())
+        create_tables()
+        with database().connection_context():
+            articles = backup.backup(database(), path)
+    except backup.BackupError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Backed up {articles} articles to {path} ({os.path.getsize(path) / 2**20:.1f} MiB).")
+
+
+@click.command("restore")
+@click.argument("path")
+@click.option("--yes", is_flag=True, help="Do not ask before replacing the database.")
+def restore_command(path, yes):
+    """Replace the database with a backup made by `flask backup`, checked first.
+
+    It is one transaction, safe while the site runs; but edits and views
+    made after the backup are lost, so stop the site if you can.
+    """
+    db = database()
+    try:
+        backup.require_sqlite(db)
+        articles = backup.check_backup(path)
+        if not yes:
+            with db.connection_context():
+                current = article_count() if Article.table_exists() else 0
+            click.confirm(f"Replace {db.database} ({current} articles) with {path} ({articles} articles)?", abort=True)
+        with db.connection_context():
+            backup.restore(db, path)
+    except backup.BackupError as error:
+        raise click.ClickException(str(error)) from None
+    create_tables()  # a backup from an older version gets the newer columns and tables
+    click.echo(f"Restored {articles} articles from {path}.")
 
 
 @click.command("create-editor")

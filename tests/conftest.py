@@ -15,6 +15,7 @@ def app(tmp_path):
     app = create_app({
         "TESTING": True,
         "SECRET_KEY": "test-secret",
+        "VIEW_FLUSH_SECONDS": 0,  # each view in the database before its page returns
         "DATABASE_URL": f"sqlite:///{tmp_path / 'news.db'}",
     })
     create_tables()

@@ -1,0 +1,38 @@
+"""gunicorn settings for `make serve`, read from the environment.
+
+    WEB_CONCURRENCY  worker processes (2)
+    THREADS          threads per worker (4)
+    BIND             address to listen on (127.0.0.1:$PORT); PORT defaults to 5000
+
+One access line per request goes to standard output; gunicorn's own
+messages and errors go to standard error.
+"""
+import os
+
+wsgi_app = "app:create_app()"
+worker_class = "gthread"
+workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+threads = int(os.environ.get("THREADS", "4"))
+bind = os.environ.get("BIND") or f"127.0.0.1:{os.environ.get('PORT', '5000')}"
+
+# Method, path (the query is left out: it holds what readers search for),
+# status, bytes and time taken in milliseconds.
+accesslog = "-"
+errorlog = "-"
+access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'
+
+# Finish the requests in flight when asked to stop (SIGTERM).
+graceful_timeout = 30
+
+# gunicorn's control socket has one default path per user, which every
+# gunicorn of that user (another site, the tests, a benchmark) would share;
+# signals do the same job: TERM stops, HUP reloads, TTIN/TTOU add or remove a worker.
+control_socket_disable = True
+
+
+def worker_exit(server, worker):
+    """Write the article views this worker counted but has not written yet."""
+    app = getattr(worker, "wsgi", None)
+    counter = getattr(app, "extensions", {}).get("view_counter")
+    if counter is not None:
+        counter.flush()
