@@ -131,6 +131,7 @@ def create_app(test_config=None):
         HTML_LANGS=HTML_LANGS, LANG_NAMES=LANG_NAMES, LANGS=LANGS,
     )
     app.url_defaults(add_lang)
+    app.before_request(refuse_nul_in_address)
     app.after_request(add_headers)
     app.register_error_handler(HTTPException, error_page)
     register_routes(app)
@@ -288,6 +289,12 @@ def error_page(error):
     if request.blueprint == "editor":
         return render_template("editor/message.html", title=title, message=message), code
     return render_page("error.html", code=code, title=title, message=message), code
+
+
+def refuse_nul_in_address():
+    """No page has a NUL character in its address (PostgreSQL cannot even look one up): 404."""
+    if "\x00" in request.path:
+        abort(404)
 
 
 # Routes ----------------------------------------------------------------------

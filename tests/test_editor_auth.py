@@ -4,8 +4,8 @@ from urllib.parse import urlsplit
 import pytest
 
 from app import create_app
-from conftest import EDITOR_PASSWORD, csrf_token, htmx, sign_in
-from models import Editor, EditorSession, LoginFailure, create_tables, database
+from conftest import EDITOR_PASSWORD, create_empty_tables, csrf_token, database_url, htmx, sign_in
+from models import Editor, EditorSession, LoginFailure, database
 
 # Every editor route with a method that should need a signed-in editor.
 PROTECTED = [
@@ -248,8 +248,8 @@ def test_sign_in_warns_before_the_pause(client, make_editor):
 
 def test_behind_a_proxy_each_reader_address_is_counted_apart(tmp_path):
     app = create_app({"TESTING": True, "SECRET_KEY": "test-secret", "PROXY_COUNT": 1,
-                      "DATABASE_URL": f"sqlite:///{tmp_path / 'proxy.db'}"})
-    create_tables()
+                      "DATABASE_URL": database_url(tmp_path, "proxy.db")})
+    create_empty_tables()
     with database().connection_context():
         editor = Editor(name="alice")
         editor.set_password(EDITOR_PASSWORD)
