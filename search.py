@@ -221,7 +221,7 @@ def search(q, limit=20, offset=0):
     now = Article.published_at.db_value(utcnow())
     postgres = postgres_search(db)
     if postgres:
-        rows = postgres.matches(db, terms, now, MAX_RESULTS)
+        rows = postgres.matches(db, terms, now)
     else:
         rows = sqlite_matches(db, terms, now)
     # Rows are (id, score, published_at): the best score, then the newest.

@@ -8,6 +8,7 @@ import logging
 import os
 import re
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 import pytest
 from bs4 import BeautifulSoup
@@ -20,6 +21,10 @@ TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
 ON_POSTGRES = TEST_DATABASE_URL.startswith(("postgres://", "postgresql://"))
 if TEST_DATABASE_URL and not ON_POSTGRES:
     raise RuntimeError(f"TEST_DATABASE_URL must be a postgresql:// URL, not {TEST_DATABASE_URL!r}")
+# The tests empty the database they are given: never one that may hold a site.
+if ON_POSTGRES and "test" not in urlsplit(TEST_DATABASE_URL).path:
+    raise RuntimeError("TEST_DATABASE_URL must name a database made for the tests (with 'test' in its name): "
+                       "every test empties it")
 
 
 def sqlite_only(why):
@@ -40,8 +45,8 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.write_line("Database: PostgreSQL (TEST_DATABASE_URL).")
     else:
         terminalreporter.write_line(
-            "Database: SQLite. PostgreSQL run skipped: TEST_DATABASE_URL is not set "
-            "(make test-postgres TEST_DATABASE_URL=postgresql://…).", yellow=True, bold=True)
+            "Database: SQLite. The PostgreSQL run was skipped (TEST_DATABASE_URL is not set): "
+            "make test-postgres TEST_DATABASE_URL=postgresql:///news_test", yellow=True, bold=True)
 
 
 def database_url(tmp_path, name="news.db"):

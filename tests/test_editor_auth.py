@@ -1,4 +1,6 @@
 """Editor sign-in, sessions, rate limits, CSRF and access control."""
+import threading
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 import pytest
@@ -264,3 +266,24 @@ def test_behind_a_proxy_each_reader_address_is_counted_apart(tmp_path):
         attempt("203.0.113.1", f"guess{n}", "wrong password!")
     assert attempt("203.0.113.1", "alice", EDITOR_PASSWORD).status_code == 429
     assert attempt("198.51.100.2", "alice", EDITOR_PASSWORD).status_code == 303
+
+
+def test_concurrent_attempts_cannot_all_slip_under_the_limit(app):
+    """Eight sign-ins at the same moment, each on its own connection, as in
+    eight server processes: only as many as the limit get through."""
+    start = threading.Barrier(8)
+    reserved = []
+
+    def attempt():
+        with database().connection_context():
+            start.wait()
+            reserved.append(LoginFailure.reserve(["name:alice"], limit=3, window=timedelta(minutes=10)))
+
+    threads = [threading.Thread(target=attempt) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sum(ids is not None for ids in reserved) == 3
+    with database().connection_context():
+        assert LoginFailure.select().count() == 3
