@@ -13,7 +13,7 @@ HTMX_SRC = node_modules/htmx.org/dist/htmx.min.js
 HTMX     = static/vendor/htmx.min.js
 MO       = translations/zh/LC_MESSAGES/messages.mo
 
-.PHONY: run serve test setup setup-dev translations clean
+.PHONY: run serve test test-postgres setup setup-dev translations clean
 
 run: setup
 	$(FLASK) init-db
@@ -25,8 +25,20 @@ serve: setup
 	$(FLASK) init-db
 	PORT=$(PORT) $(BIN)/gunicorn --config gunicorn.conf.py
 
+# On SQLite, whatever TEST_DATABASE_URL says; test-postgres is the other run.
 test: setup-dev
-	$(BIN)/python -m pytest
+	TEST_DATABASE_URL= $(BIN)/python -m pytest
+
+# The suite on PostgreSQL, browser tests aside (they ran on SQLite):
+#   make test-postgres TEST_DATABASE_URL=postgresql:///news_test
+# Without a URL it is skipped with a message, except under CI=true.
+test-postgres: setup-dev
+ifeq ($(TEST_DATABASE_URL),)
+	@echo "PostgreSQL tests skipped: TEST_DATABASE_URL is not set (see README, PostgreSQL)." >&2
+	@test "$$CI" != true || { echo "CI=true: the PostgreSQL run must not be skipped." >&2; exit 1; }
+else
+	TEST_DATABASE_URL='$(TEST_DATABASE_URL)' $(BIN)/python -m pytest -m "not browser"
+endif
 
 setup: $(VENV)/.installed $(HTMX) $(MO)
 

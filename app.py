@@ -143,6 +143,7 @@ def create_app(test_config=None):
     app.jinja_env.filters["source_host"] = lambda url: urlsplit(url).hostname or url
     app.url_defaults(add_lang)
     caching.init_app(app)
+    app.before_request(refuse_nul_in_address)
     app.after_request(add_headers)
     app.register_error_handler(HTTPException, error_page)
     register_routes(app)
@@ -304,6 +305,12 @@ def error_page(error):
     if request.blueprint == "editor":
         return render_template("editor/message.html", title=title, message=message), code
     return render_page("error.html", code=code, title=title, message=message), code
+
+
+def refuse_nul_in_address():
+    """No page has a NUL character in its address (PostgreSQL cannot even look one up): 404."""
+    if "\x00" in request.path:
+        abort(404)
 
 
 # Routes ----------------------------------------------------------------------

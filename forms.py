@@ -31,7 +31,22 @@ SOURCE_URL_MAX = 500
 MODEL_NAME_MAX = 100
 
 
-class LoginForm(FlaskForm):
+def without_nul(value):
+    """The text without NUL characters: no one types them, and PostgreSQL
+    refuses to store them (SQLite would keep them)."""
+    return value.replace("\x00", "") if isinstance(value, str) else value
+
+
+class Form(FlaskForm):
+    """Every form of ours: NUL characters dropped from every field."""
+
+    class Meta:
+        def bind_field(self, form, unbound_field, options):
+            filters = [*unbound_field.kwargs.get("filters", ()), without_nul]
+            return unbound_field.bind(form=form, filters=filters, **options)
+
+
+class LoginForm(Form):
     name = StringField(_l("Name"), [InputRequired(_l("Enter your name.")), Length(max=40)])
     password = PasswordField(_l("Password"), [
         InputRequired(_l("Enter your password.")), Length(max=PASSWORD_MAX_LENGTH),
@@ -39,7 +54,7 @@ class LoginForm(FlaskForm):
     next = HiddenField()
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     """A form with nothing but its CSRF token: sign out, delete."""
 
 
@@ -85,7 +100,7 @@ def text_field(field):
     return kind(FIELD_LABELS[field], [Optional(strip_whitespace=False), Length(max=LIMITS[field], message=message)])
 
 
-class ArticleForm(FlaskForm):
+class ArticleForm(Form):
     slug = StringField(ARTICLE_FIELD_LABELS["slug"], [
         Optional(),
         Length(max=100, message=_l("At most %(max)d characters.", max=100)),

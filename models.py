@@ -25,6 +25,7 @@ from peewee import (
     ForeignKeyField,
     IntegerField,
     NodeList,
+    PostgresqlDatabase,
     SqliteDatabase,
     TextField,
     fn,
@@ -72,12 +73,26 @@ def write_transaction(db=None):
 
     SQLite takes the write lock at BEGIN IMMEDIATE, so concurrent writers wait
     on the busy timeout instead of failing with "database is locked" when a
-    deferred transaction tries to upgrade its read lock.
+    deferred transaction tries to upgrade its read lock. PostgreSQL locks
+    rows, not the database: a plain transaction, with `lock_table` where a
+    check and a write must not interleave.
     """
     db = db or database()
     if isinstance(db, SqliteDatabase):
         return db.atomic("IMMEDIATE")
     return db.atomic()
+
+
+def lock_table(model):
+    """Within a write transaction, make other writers of `model`'s table wait until it ends.
+
+    What BEGIN IMMEDIATE already does for every table on SQLite. On
+    PostgreSQL, SHARE ROW EXCLUSIVE lets readers through but conflicts with
+    itself and with every INSERT, UPDATE and DELETE.
+    """
+    db = database()
+    if isinstance(db, PostgresqlDatabase):
+        db.execute_sql(f'LOCK TABLE "{model._meta.table_name}" IN SHARE ROW EXCLUSIVE MODE')
 
 
 def utcnow():
@@ -475,6 +490,7 @@ class LoginFailure(BaseModel):
         """
         now = utcnow()
         with write_transaction():
+            lock_table(cls)
             cls.delete().where(cls.at <= now - window).execute()
             if any(cls.recent(key, window) >= limit for key in keys):
                 return None
@@ -611,20 +627,22 @@ def create_tables():
 
 
 def update_statistics():
-    """Let SQLite's planner know the tables' sizes.
+    """Let the planner know the tables' sizes.
 
     Without statistics SQLite may sort a score-ordered feed in a temporary
     B-tree instead of reading the score's index (11x slower at 12,000
     articles, measured). With `analysis_limit` ANALYZE samples each index
     instead of reading it all, so it is cheap enough to run at every start.
+    PostgreSQL's ANALYZE samples by itself; its autovacuum keeps statistics
+    fresh later, but only a while after a bulk import.
     """
     db = database()
-    if isinstance(db, SqliteDatabase):
-        with db.connection_context():
+    with db.connection_context():
+        if isinstance(db, SqliteDatabase):
             db.execute_sql("PRAGMA analysis_limit = 1000")
-            for model in (Article, ArticleTag, Tag):
-                if model.table_exists():
-                    db.execute_sql(f'ANALYZE "{model._meta.table_name}"')
+        for model in (Article, ArticleTag, Tag):
+            if model.table_exists():
+                db.execute_sql(f'ANALYZE "{model._meta.table_name}"')
 
 
 def add_missing_columns(db):

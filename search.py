@@ -1,7 +1,7 @@
 """Search: articles by words in their titles, summaries, analyses and tag names.
 
-Every SQL statement of the search lives here, so that another database can
-take SQLite's place behind these five functions:
+Every SQL statement of the search lives here (for SQLite) or in search_pg.py
+(for PostgreSQL), behind these five functions:
 
     install(db)        the index, and triggers that keep it in step
     reindex(db)        rebuild the index from the tables
@@ -38,6 +38,7 @@ import re
 import unicodedata
 
 from markupsafe import Markup, escape
+from peewee import PostgresqlDatabase
 
 from models import Article, attach_tags, database, utcnow
 
@@ -111,12 +112,26 @@ TRIGGERS = [
 ]
 
 
+def postgres_search(db):
+    """The search_pg module when `db` is PostgreSQL, else None.
+
+    Imported only then: search_pg builds on this module's query helpers.
+    """
+    if not isinstance(db, PostgresqlDatabase):
+        return None
+    import search_pg
+    return search_pg
+
+
 def install(db):
     """Create the search index and its triggers, unless they exist.
 
     A new index starts with the articles already there, so a site that had
     none finds its old articles at once.
     """
+    postgres = postgres_search(db)
+    if postgres:
+        return postgres.install(db)
     with db.atomic("IMMEDIATE"):
         new = not db.table_exists("article_search")
         for sql in CREATE_INDEX + TRIGGERS:
@@ -127,6 +142,9 @@ def install(db):
 
 def reindex(db):
     """Rebuild the whole index from the tables. Returns the number of articles indexed."""
+    postgres = postgres_search(db)
+    if postgres:
+        return postgres.reindex(db)
     with db.atomic("IMMEDIATE"):
         # Dropping is much faster than deleting row by row, and also mends
         # an index that is damaged or was made by an older version.
@@ -201,6 +219,20 @@ def search(q, limit=20, offset=0):
         return [], 0
     db = database()
     now = Article.published_at.db_value(utcnow())
+    postgres = postgres_search(db)
+    if postgres:
+        rows = postgres.matches(db, terms, now)
+    else:
+        rows = sqlite_matches(db, terms, now)
+    # Rows are (id, score, published_at): the best score, then the newest.
+    rows.sort(key=lambda row: (row[1], row[2], row[0]), reverse=True)
+    ids = [row[0] for row in rows]
+    offset = max(offset, 0)
+    return articles_by_id(ids[offset:offset + limit]), len(ids)
+
+
+def sqlite_matches(db, terms, now):
+    """(id, score, published_at) of the newest MAX_RESULTS matches, from the FTS5 index or the text."""
     short = [term for term in terms if len(term) < 3]
     common = common_terms(db, short, now)
     match = [fts_string(term) for term in terms if len(term) >= 3]
@@ -208,17 +240,11 @@ def search(q, limit=20, offset=0):
         if term not in common:
             trigrams = trigrams_starting(db, term)
             if not trigrams:
-                return [], 0
+                return []
             match.append("(" + " OR ".join(fts_string(trigram) for trigram in trigrams) + ")")
     if match:
-        rows = indexed_matches(db, terms, " AND ".join(match), common, now)
-    else:
-        rows = scanned_matches(db, terms, now)
-    # Rows are (id, score, published_at): the best score, then the newest.
-    rows.sort(key=lambda row: (row[1], row[2], row[0]), reverse=True)
-    ids = [row[0] for row in rows]
-    offset = max(offset, 0)
-    return articles_by_id(ids[offset:offset + limit]), len(ids)
+        return indexed_matches(db, terms, " AND ".join(match), common, now)
+    return scanned_matches(db, terms, now)
 
 
 def fts_string(text):

@@ -16,6 +16,10 @@ from models import (
 FORMAT = "ai-news/1"
 TEXT_FIELDS = [f"{field}_{lang}" for field in TRANSLATED_FIELDS for lang in LANGUAGES]
 TIMES = ("published_at", "updated_at", "created_at", "generated_at")
+# What both databases can store: PostgreSQL's integer has 32 bits, and its
+# text cannot hold NUL.
+MAX_INTEGER = 2**31 - 1
+NUL_PROBLEM = "text must not contain NUL characters"
 
 
 def export_data():
@@ -70,6 +74,8 @@ def check(data):
             continue
         if not tag["slug"] or any(len(tag[k]) > (60 if k == "slug" else TAG_NAME_MAX) for k in ("slug", "name_en", "name_zh")):
             errors.append(f"{where} ({tag['slug']}): empty slug, or a name over {TAG_NAME_MAX} characters")
+        if any("\x00" in tag[k] for k in ("slug", "name_en", "name_zh")):
+            errors.append(f"{where} ({tag['slug']!r}): {NUL_PROBLEM}")
         if tag["slug"] in tag_slugs:
             errors.append(f"{where} ({tag['slug']}): slug appears twice")
         tag_slugs.add(tag["slug"])
@@ -111,8 +117,8 @@ def article_problems(record, known_tags):
             problems.append(f"{name} must be a time like 2026-05-01T09:30:00Z, or null")
     if not isinstance(record.get("ai_generated", False), bool):
         problems.append("ai_generated must be true or false")
-    if not isinstance(record.get("outdated", ""), str):
-        problems.append("outdated must be text")
+    if not isinstance(record.get("outdated", ""), str) or len(record.get("outdated", "")) > 200:
+        problems.append("outdated must be text of at most 200 characters")
     source_url, model = record.get("source_url", ""), record.get("model", "")
     if not isinstance(source_url, str) or len(source_url) > SOURCE_URL_MAX or (source_url and not is_web_url(source_url)):
         problems.append(f"source_url must be an http(s) address of at most {SOURCE_URL_MAX} characters, or empty")
@@ -120,8 +126,10 @@ def article_problems(record, known_tags):
         problems.append(f"model must be text of at most {MODEL_NAME_MAX} characters")
     for name in ("views", "version"):
         value = record.get(name, 0)
-        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-            problems.append(f"{name} must be a whole number")
+        if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= MAX_INTEGER:
+            problems.append(f"{name} must be a whole number from 0 to {MAX_INTEGER}")
+    if any(isinstance(value, str) and "\x00" in value for value in record.values()):
+        problems.append(NUL_PROBLEM)
     tags = record.get("tags", [])
     if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
         problems.append("tags must be a list of tag slugs")

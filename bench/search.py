@@ -1,11 +1,13 @@
 """Time search queries against a large generated database.
 
-    .venv/bin/python bench/search.py [--articles N] [--runs R]
+    .venv/bin/python bench/search.py [--articles N] [--runs R] [--database-url postgresql://…]
 
 Builds a throwaway SQLite database with N generated bilingual articles
 (100,000 by default) with the search index installed, then prints, for a
 fixed set of queries, the median and 95th-percentile time over R runs and
 the number of results, beside the feed's own queries as a baseline.
+With --database-url it fills that PostgreSQL database instead, which must
+hold no articles yet (or measures it as it is, with --keep).
 """
 import argparse
 import os
@@ -20,7 +22,9 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 import search  # noqa: E402
 from app import create_app  # noqa: E402
-from models import Article, ArticleTag, Tag, create_tables, database, update_statistics, utcnow  # noqa: E402
+from models import (  # noqa: E402
+    Article, ArticleTag, Tag, article_count, create_tables, database, update_statistics, utcnow, write_transaction,
+)
 
 # Word lists, drawn from on a rough Zipf curve like real text. The lists are
 # short, so most words still turn up in most articles: a hard case for one-
@@ -121,8 +125,7 @@ def fill(count, batch=500):
     """Insert `count` articles, oldest first, with 0 to 3 tags each."""
     writer = Writer()
     now = utcnow()
-    db = database()
-    with db.atomic("IMMEDIATE"):
+    with write_transaction():
         tags = [Tag.create(slug=slug, name_en=en, name_zh=zh).id for slug, en, zh in TAGS]
     for start in range(0, count, batch):
         rows = []
@@ -137,11 +140,11 @@ def fill(count, batch=500):
             elif roll < 0.04:
                 published_at = now + timedelta(hours=writer.random.randint(1, 200))
             rows.append(writer.article(n, published_at, status))
-        with db.atomic("IMMEDIATE"):
-            first_id = Article.insert_many(rows).execute() - len(rows) + 1
+        with write_transaction():
+            ids = [row[0] for row in Article.insert_many(rows).returning(Article.id).tuples().execute()]
             links = [
                 {"article": article_id, "tag": tag}
-                for article_id in range(first_id, first_id + len(rows))
+                for article_id in ids
                 for tag in writer.random.sample(tags, writer.random.randint(0, 3))
             ]
             if links:
@@ -165,23 +168,37 @@ def main():
     parser.add_argument("--runs", type=int, default=20, help="runs of each query (20)")
     parser.add_argument("--keep", metavar="PATH",
                         help="build the database at PATH and keep it; if PATH exists, measure it without rebuilding")
+    parser.add_argument("--database-url", metavar="URL",
+                        help="a PostgreSQL database to fill (it must have no articles) or, with --keep, to measure")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         path = args.keep or os.path.join(tmp, "bench.db")
-        existing = os.path.exists(path)
-        create_app({"DATABASE_URL": f"sqlite:///{path}", "SECRET_KEY": "x"})
+        url = args.database_url or f"sqlite:///{path}"
+        create_app({"DATABASE_URL": url, "SECRET_KEY": "x"})
         create_tables()
         with database().connection_context():
+            existing = article_count() > 0
+            if existing and not args.keep:
+                sys.exit(f"{url} already has articles: empty it, or pass --keep to measure it as it is")
             if not existing:
                 start = time.perf_counter()
                 fill(args.articles)
                 seconds = time.perf_counter() - start
-                database().execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
                 print(f"{args.articles} articles written, index kept by the triggers, in {seconds:.0f} s "
-                      f"({seconds / args.articles * 1000:.1f} ms each); database {os.path.getsize(path) / 2**20:.0f} MiB")
+                      f"({seconds / args.articles * 1000:.1f} ms each); database {size_mib(url):.0f} MiB")
             update_statistics()  # as `flask init-db` and every server start do
-            print(f"{Article.select().count()} articles in {path if args.keep else 'a temporary database'}")
+            if url.startswith("postgres"):
+                database().execute_sql("ANALYZE article_search")  # autovacuum would, a while later
+            print(f"{Article.select().count()} articles in {url if args.keep or args.database_url else 'a temporary database'}")
             report(args.runs)
+
+
+def size_mib(url):
+    """The database's size on disk, in MiB."""
+    if url.startswith("sqlite"):
+        database().execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        return os.path.getsize(url.removeprefix("sqlite:///")) / 2**20
+    return database().execute_sql("SELECT pg_database_size(current_database())").fetchone()[0] / 2**20
 
 
 def report(runs):

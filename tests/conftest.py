@@ -1,13 +1,77 @@
-"""Shared fixtures: an app on a fresh SQLite file per test, and ways to fill it."""
+"""Shared fixtures: an app on a fresh database per test, and ways to fill it.
+
+The database is a new SQLite file per test; with
+TEST_DATABASE_URL=postgresql://… it is that PostgreSQL database instead,
+emptied before each test (`make test-postgres`).
+"""
 import logging
+import os
 import re
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 import pytest
 from bs4 import BeautifulSoup
+from peewee import PostgresqlDatabase
 
 from app import create_app
-from models import Article, Editor, Tag, create_tables, database, set_tags, utcnow
+from models import MODELS, Article, Editor, Tag, create_tables, database, open_database, set_tags, utcnow
+
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
+ON_POSTGRES = TEST_DATABASE_URL.startswith(("postgres://", "postgresql://"))
+if TEST_DATABASE_URL and not ON_POSTGRES:
+    raise RuntimeError(f"TEST_DATABASE_URL must be a postgresql:// URL, not {TEST_DATABASE_URL!r}")
+# The tests empty the database they are given: never one that may hold a site.
+if ON_POSTGRES and "test" not in urlsplit(TEST_DATABASE_URL).path:
+    raise RuntimeError("TEST_DATABASE_URL must name a database made for the tests (with 'test' in its name): "
+                       "every test empties it")
+
+
+def sqlite_only(why):
+    """Mark a test about something only SQLite has (pragmas, its query plans)."""
+    return pytest.mark.skipif(ON_POSTGRES, reason=f"SQLite only: {why}")
+
+
+def pytest_sessionstart(session):
+    """Fail at once, not in every test, when the PostgreSQL test database is unreachable."""
+    if ON_POSTGRES:
+        db = open_database(TEST_DATABASE_URL)
+        db.connect()
+        db.close()
+
+
+def pytest_terminal_summary(terminalreporter):
+    if ON_POSTGRES:
+        terminalreporter.write_line("Database: PostgreSQL (TEST_DATABASE_URL).")
+    else:
+        terminalreporter.write_line(
+            "Database: SQLite. The PostgreSQL run was skipped (TEST_DATABASE_URL is not set): "
+            "make test-postgres TEST_DATABASE_URL=postgresql:///news_test", yellow=True, bold=True)
+
+
+def database_url(tmp_path, name="news.db"):
+    """Where a test's database lives: a new SQLite file in `tmp_path`, or the PostgreSQL test database."""
+    return TEST_DATABASE_URL or f"sqlite:///{tmp_path / name}"
+
+
+_postgres_schema_made = False
+
+
+def create_empty_tables():
+    """Every table, empty. A new SQLite file gets them all; the PostgreSQL
+    schema is made once per run (that takes 0.1 s), then truncated for each test.
+    The few tests that drop a column or the search index put it back themselves."""
+    global _postgres_schema_made
+    db = database()
+    if not isinstance(db, PostgresqlDatabase):
+        create_tables()
+        return
+    if not _postgres_schema_made:
+        create_tables()
+        _postgres_schema_made = True
+    tables = ", ".join(f'"{model._meta.table_name}"' for model in MODELS)
+    with db.connection_context():
+        db.execute_sql(f"TRUNCATE {tables}, article_search RESTART IDENTITY CASCADE")
 
 
 @pytest.fixture
@@ -16,9 +80,9 @@ def app(tmp_path):
         "TESTING": True,
         "SECRET_KEY": "test-secret",
         "VIEW_FLUSH_SECONDS": 0,  # each view in the database before its page returns
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'news.db'}",
+        "DATABASE_URL": database_url(tmp_path),
     })
-    create_tables()
+    create_empty_tables()
     return app
 
 

@@ -1,11 +1,13 @@
 """Editor sign-in, sessions, rate limits, CSRF and access control."""
+import threading
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 import pytest
 
 from app import create_app
-from conftest import EDITOR_PASSWORD, csrf_token, htmx, sign_in
-from models import Editor, EditorSession, LoginFailure, create_tables, database
+from conftest import EDITOR_PASSWORD, create_empty_tables, csrf_token, database_url, htmx, sign_in
+from models import Editor, EditorSession, LoginFailure, database
 
 # Every editor route with a method that should need a signed-in editor.
 PROTECTED = [
@@ -248,8 +250,8 @@ def test_sign_in_warns_before_the_pause(client, make_editor):
 
 def test_behind_a_proxy_each_reader_address_is_counted_apart(tmp_path):
     app = create_app({"TESTING": True, "SECRET_KEY": "test-secret", "PROXY_COUNT": 1,
-                      "DATABASE_URL": f"sqlite:///{tmp_path / 'proxy.db'}"})
-    create_tables()
+                      "DATABASE_URL": database_url(tmp_path, "proxy.db")})
+    create_empty_tables()
     with database().connection_context():
         editor = Editor(name="alice")
         editor.set_password(EDITOR_PASSWORD)
@@ -264,3 +266,24 @@ def test_behind_a_proxy_each_reader_address_is_counted_apart(tmp_path):
         attempt("203.0.113.1", f"guess{n}", "wrong password!")
     assert attempt("203.0.113.1", "alice", EDITOR_PASSWORD).status_code == 429
     assert attempt("198.51.100.2", "alice", EDITOR_PASSWORD).status_code == 303
+
+
+def test_concurrent_attempts_cannot_all_slip_under_the_limit(app):
+    """Eight sign-ins at the same moment, each on its own connection, as in
+    eight server processes: only as many as the limit get through."""
+    start = threading.Barrier(8)
+    reserved = []
+
+    def attempt():
+        with database().connection_context():
+            start.wait()
+            reserved.append(LoginFailure.reserve(["name:alice"], limit=3, window=timedelta(minutes=10)))
+
+    threads = [threading.Thread(target=attempt) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sum(ids is not None for ids in reserved) == 3
+    with database().connection_context():
+        assert LoginFailure.select().count() == 3

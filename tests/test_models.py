@@ -4,6 +4,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from peewee import IntegrityError
 
+from conftest import sqlite_only
 from models import Article, ArticleTag, Tag, attach_tags, set_tags, slugify, utcnow
 
 
@@ -94,6 +95,7 @@ def test_deleting_an_article_removes_its_tag_links(db):
     assert Tag.select().count() == 1
 
 
+@sqlite_only("pragmas")
 def test_sqlite_runs_in_wal_mode_with_foreign_keys(db):
     assert db.execute_sql("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert db.execute_sql("PRAGMA foreign_keys").fetchone()[0] == 1

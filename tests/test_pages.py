@@ -6,7 +6,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from conftest import htmx
-from models import Article, utcnow
+from models import Article, database, utcnow
 
 
 def soup(response):
@@ -241,7 +241,7 @@ def test_article_page_counts_each_full_view(client, make_article):
     client.head("/en/articles/open-models-reach-the-classroom")
 
     assert first.select_one(".views").get_text(strip=True) == "11 views"
-    with client.application.app_context():
+    with database().connection_context():
         assert Article.get_by_id(article.id).views == 12
 
 

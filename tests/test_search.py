@@ -6,15 +6,23 @@ import pytest
 from markupsafe import Markup
 
 import search
+import search_pg
+from conftest import ON_POSTGRES
 from models import Article, ArticleTag, Tag, database, set_tags, utcnow
 
 
 @pytest.fixture(params=["rare", "common"])
 def short_terms(request, monkeypatch):
     """Run a test both ways a one- or two-character term can be looked up:
-    through the index's trigrams ("rare") and by reading the articles ("common")."""
-    monkeypatch.setattr(search, "COMMON_SHARE", 2 if request.param == "rare" else 0)
+    through the index ("rare") and by reading the articles ("common").
+    (On PostgreSQL, longer terms too.)"""
+    set_common_share(monkeypatch, 2 if request.param == "rare" else 0)
     return request.param
+
+
+def set_common_share(monkeypatch, share):
+    """Make every term common (0) or none (2), in the search of the database under test."""
+    monkeypatch.setattr(search_pg if ON_POSTGRES else search, "COMMON_SHARE", share)
 
 
 def slugs(query, **options):
@@ -78,7 +86,8 @@ def articles(db, make_article, make_tag):
 
 def indexed_ids():
     """The article ids in the index itself, for what search() would hide."""
-    return {row[0] for row in database().execute_sql("SELECT rowid FROM article_search")}
+    column = "article_id" if ON_POSTGRES else "rowid"
+    return {row[0] for row in database().execute_sql(f"SELECT {column} FROM article_search")}
 
 
 def substring_oracle(query):
@@ -264,11 +273,12 @@ def test_a_short_term_in_most_new_articles_is_common(db, make_article):
         make_article(slug=f"a{n}", title_en="Chips", title_zh="量子芯片" if n else "光子芯片",
                      summary_zh="", analysis_zh="")
     now = Article.published_at.db_value(utcnow())
-    assert search.common_terms(db, ["量子", "光子", "芯片", "xx"], now) == ["量子", "芯片"]
+    backend = search.postgres_search(db) or search
+    assert backend.common_terms(db, ["量子", "光子", "芯片", "xx"], now) == ["量子", "芯片"]
 
 
 def test_reading_for_common_terms_stops_at_the_scan_limit(db, make_article, monkeypatch):
-    monkeypatch.setattr(search, "COMMON_SHARE", 0)
+    set_common_share(monkeypatch, 0)
     monkeypatch.setattr(search, "SCAN_LIMIT", 2)
     for n in range(5):
         make_article(slug=f"a{n}", title_zh="量子芯片", published_at=utcnow() - (5 - n) * HOURS)
@@ -332,7 +342,7 @@ def test_deleted_articles_leave_the_index(db, make_article, make_tag, short_term
 
 
 def test_install_indexes_the_articles_already_there(articles, monkeypatch):
-    monkeypatch.setattr(search, "COMMON_SHARE", 2)  # short terms through the index too
+    set_common_share(monkeypatch, 2)  # short terms through the index too
     database().execute_sql("DROP TABLE article_search")
     search.install(database())
     assert found("regulation") == found("监管") == {"gpu-rules"}
@@ -346,7 +356,7 @@ def test_install_is_safe_to_repeat(articles):
 
 
 def test_reindex_rebuilds_a_wiped_index(articles, monkeypatch):
-    monkeypatch.setattr(search, "COMMON_SHARE", 2)  # short terms through the index too
+    set_common_share(monkeypatch, 2)  # short terms through the index too
     database().execute_sql("DELETE FROM article_search")
     assert found("regulation") == found("监管") == set()
 

@@ -13,6 +13,7 @@ from types import SimpleNamespace
 import pytest
 
 from app import create_app
+from conftest import database_url, sqlite_only
 from models import Article, ViewCounter, database
 
 HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -95,6 +96,7 @@ def test_views_wait_in_memory_until_flushed(batched_app, make_article):
     assert batched_app.extensions["view_counter"].flush() == 0
 
 
+@sqlite_only("it holds SQLite's write lock to make the write fail")
 def test_views_are_kept_when_their_write_fails(app, make_article):
     article = make_article()
     db = app.config["DATABASE"]
@@ -149,7 +151,7 @@ def test_views_counted_from_many_threads_are_all_written(app, make_article):
 def test_gunicorn_counts_every_view_across_workers_and_a_graceful_stop(tmp_path, make_article):
     """Views still in the workers' memory are written when gunicorn stops on SIGTERM."""
     article = make_article(views=0)
-    environ = dict(os.environ, DATABASE_URL=f"sqlite:///{tmp_path / 'news.db'}", SECRET_KEY="x",
+    environ = dict(os.environ, DATABASE_URL=database_url(tmp_path), SECRET_KEY="x",
                    VIEW_FLUSH_SECONDS="3600", BIND="127.0.0.1:0", WEB_CONCURRENCY="2", THREADS="2")
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "--config", GUNICORN_CONF, "--access-logfile", "/dev/null"],

@@ -6,7 +6,8 @@ import pytest
 import search
 from app import create_app
 from commands import seed_demo
-from models import Article, Tag, create_tables, database
+from conftest import create_empty_tables, database_url
+from models import Article, Tag, database
 
 
 @pytest.fixture
@@ -21,8 +22,9 @@ def exported(app, runner, tmp_path):
 
 
 def fresh_runner(tmp_path, name):
-    app = create_app({"TESTING": True, "SECRET_KEY": "x", "DATABASE_URL": f"sqlite:///{tmp_path / name}"})
-    create_tables()
+    """A site on an empty database: a new SQLite file, or the PostgreSQL test database emptied."""
+    app = create_app({"TESTING": True, "SECRET_KEY": "x", "DATABASE_URL": database_url(tmp_path, name)})
+    create_empty_tables()
     return app.test_cli_runner()
 
 
@@ -80,6 +82,14 @@ def broken(data, how):
         article["model"] = ["not", "text"]
     elif how == "generated":
         article["generated_at"] = "last week"
+    elif how == "nul":
+        article["summary_zh"] = "a\x00b"
+    elif how == "nul in tag":
+        data["tags"][0]["name_en"] = "\x00"
+    elif how == "huge views":
+        article["views"] = 2**31
+    elif how == "long outdated":
+        article["outdated"] = "title_zh " * 30
     return data
 
 
@@ -97,6 +107,10 @@ def broken(data, how):
     ("source", "source_url must be an http(s) address"),
     ("model", "model must be text"),
     ("generated", "generated_at must be a time"),
+    ("nul", "must not contain NUL"),
+    ("nul in tag", "must not contain NUL"),
+    ("huge views", "views must be a whole number from 0 to 2147483647"),
+    ("long outdated", "outdated must be text of at most 200"),
 ])
 def test_a_bad_record_is_named_and_nothing_is_written(exported, tmp_path, how, words):
     data = broken(json.loads(exported.read_text()), how)
