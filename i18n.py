@@ -7,7 +7,7 @@ import os
 from datetime import datetime, timedelta, timezone
 from functools import cache, lru_cache
 
-from babel.dates import format_datetime, format_timedelta, get_timezone
+from babel.dates import TIMEDELTA_UNITS, format_datetime, format_timedelta, get_timezone
 from babel.support import NullTranslations, Translations
 from markupsafe import Markup, escape
 
@@ -76,10 +76,29 @@ def relative_text(moment, lang, now=None):
     delta = moment - now
     if abs(delta) < JUST_NOW:
         return str(tr("just now", lang))
-    return format_timedelta(
-        delta, format="narrow", add_direction=True, threshold=1,
-        locale=BABEL_LOCALES[lang],
-    )
+    key = (lang, *rounded_delta(delta.total_seconds()))
+    if key not in _relative_texts:
+        _relative_texts[key] = format_timedelta(
+            delta, format="narrow", add_direction=True, threshold=1,
+            locale=BABEL_LOCALES[lang],
+        )
+    return _relative_texts[key]
+
+
+# Relative texts by (lang, future, unit, number): a few hundred at most.
+_relative_texts = {}
+
+
+def rounded_delta(seconds):
+    """What alone decides format_timedelta's text (threshold 1): direction, unit and rounded number.
+
+    The same steps as Babel's own, so its text can be remembered: formatting
+    it costs as much as the rest of a card's time element.
+    """
+    for unit, unit_seconds in TIMEDELTA_UNITS:
+        value = abs(seconds) / unit_seconds
+        if value >= 1 or unit == "second":
+            return seconds >= 0, unit, int(round(max(1, value) if unit == "second" and value > 0 else value))
 
 
 # Absolute times: UTC for English readers, who live anywhere; Beijing time,
