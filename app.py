@@ -301,7 +301,7 @@ def render_card(context, article):
     html = RENDERED_CARDS.get(key)
     if html is None:
         template = context.environment.get_template("_card.html")
-        html = Markup(template.render(context.get_all(), article=article))
+        html = Markup(template.render(context.get_all(), article=article))  # nosec B704 # autoescaped by Jinja
         RENDERED_CARDS.put(key, html)
     return html
 

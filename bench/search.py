@@ -70,7 +70,7 @@ class Writer:
     """Random bilingual prose from the word lists."""
 
     def __init__(self, seed=1):
-        self.random = random.Random(seed)
+        self.random = random.Random(seed)  # nosec B311 # made-up text, not secrets
         self.en_weights = [1 / rank for rank in range(1, len(EN_WORDS) + 1)]
         self.zh_weights = [1 / rank for rank in range(1, len(ZH_WORDS) + 1)]
         # Whole sentences are reused, as articles repeat phrases; titles are
@@ -169,7 +169,7 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         path = args.keep or os.path.join(tmp, "bench.db")
         existing = os.path.exists(path)
-        create_app({"DATABASE_URL": f"sqlite:///{path}", "SECRET_KEY": "x"})
+        create_app({"DATABASE_URL": f"sqlite:///{path}", "SECRET_KEY": "x"})  # nosec B105 # a throwaway key for a local benchmark
         create_tables()
         with database().connection_context():
             if not existing:

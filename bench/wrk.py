@@ -23,7 +23,7 @@ import os
 import re
 import shutil
 import signal
-import subprocess  # nosec B404: runs gunicorn and wrk, fixed argument lists
+import subprocess  # nosec B404 # runs gunicorn and wrk with fixed argument lists
 import sys
 import time
 import urllib.request
@@ -61,7 +61,7 @@ def prepare_database(url, articles, rebuild):
         for suffix in ("", "-wal", "-shm"):
             if os.path.exists(path + suffix):
                 os.remove(path + suffix)
-    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench"})
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench"})  # nosec B105 # a throwaway key for a local benchmark
     create_tables()
     with database().connection_context():
         if not Article.select().exists():
@@ -174,14 +174,14 @@ def start_gunicorn(url, port, workers, threads, log):
         os.path.join(os.path.dirname(sys.executable), "gunicorn"), "--worker-class", "gthread",
         "--workers", str(workers), "--threads", str(threads), "--bind", f"127.0.0.1:{port}", "app:create_app()",
     ]
-    env = dict(os.environ, DATABASE_URL=url, SECRET_KEY="bench", APP_ENV="production")
-    server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)  # nosec B603
+    env = dict(os.environ, DATABASE_URL=url, SECRET_KEY="bench", APP_ENV="production")  # nosec B106 # a throwaway key for a local benchmark
+    server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)  # nosec B603 # a fixed command
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if server.poll() is not None:
             raise SystemExit(f"gunicorn exited with {server.returncode}; see {log.name}")
         try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as answer:  # nosec B310
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as answer:  # nosec B310 # a fixed http URL
                 if answer.status == 200:
                     return server
         except OSError:
@@ -212,7 +212,7 @@ def run_wrk(url, headers, seconds, connections, threads):
     command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "5s"]
     for name, value in headers.items():
         command += ["-H", f"{name}: {value}"]
-    output = subprocess.run(command + [url], capture_output=True, text=True, check=True).stdout  # nosec B603 B607
+    output = subprocess.run(command + [url], capture_output=True, text=True, check=True).stdout  # nosec B603 # wrk from PATH, fixed arguments
     latency = dict(re.findall(r"^ +(50|99)%\s+(\S+)\s*$", output, re.M))
     if len(latency) != 2:
         raise SystemExit(f"unexpected output from wrk:\n{output}")
