@@ -12,7 +12,7 @@ HTMX_SRC = node_modules/htmx.org/dist/htmx.min.js
 HTMX     = static/vendor/htmx.min.js
 MO       = translations/zh/LC_MESSAGES/messages.mo
 
-.PHONY: run test setup setup-dev translations clean
+.PHONY: run test scan setup setup-dev translations clean
 
 run: setup
 	$(FLASK) init-db
@@ -21,6 +21,10 @@ run: setup
 
 test: setup-dev
 	$(BIN)/python -m pytest
+
+# bandit on the code and wapiti against the running site (see README).
+scan: setup-dev
+	.ci/scan
 
 setup: $(VENV)/.installed $(HTMX) $(MO)
 
