@@ -277,7 +277,8 @@ class RenderedCards:
                 self.cards.popitem(last=False)
 
 
-RENDERED_CARDS = RenderedCards(4096)
+# About 50 pages of cards; each entry holds the card and its article's text, 10-20 KB.
+RENDERED_CARDS = RenderedCards(1024)
 
 
 @pass_context
