@@ -8,8 +8,8 @@ bilingual articles in bench/out/db/ and reuses it on later runs
 each route once through Flask's test client for its SQL queries and its
 size (raw, gzip and brotli), then starts gunicorn (gthread) on 127.0.0.1
 and drives each route with wrk for a bounded time. Throughput is also shown
-as a ratio to /healthz measured on the same server in the same run, so the
-figures compare across machines. `--database-url postgresql://…` measures
+as a ratio to /healthz measured on the same server just before that route,
+so the figures compare across machines. `--database-url postgresql://…` measures
 that database instead (filled with the first --articles size if empty).
 
 wrk is Debian's package: `apt-get install wrk`. Everything printed is also
@@ -224,6 +224,31 @@ def run_wrk(url, headers, seconds, connections, threads):
     }
 
 
+def load_routes(args, measured, sizes):
+    """wrk on each route, each right after a run on /healthz, its baseline.
+
+    On a machine shared with other work the load moves from minute to
+    minute; a baseline measured next to each route keeps the ratio honest.
+    The /healthz row shows the mean of those baseline runs.
+    """
+    def load(name, path, headers):
+        target = f"http://127.0.0.1:{args.port}{path}"
+        run_wrk(target, headers, 1, args.connections, args.wrk_threads)  # warm-up, not counted
+        result = run_wrk(target, headers, args.duration, args.connections, args.wrk_threads)
+        return dict(result, name=name, **{k: v for k, v in sizes[name].items() if k != "body"})
+
+    (baseline_name, baseline_path, baseline_headers), *routes = measured
+    results, baselines = [], []
+    for name, path, headers in routes:
+        baselines.append(load(baseline_name, baseline_path, baseline_headers))
+        result = load(name, path, headers)
+        results.append(dict(result, ratio=result["rps"] / baselines[-1]["rps"]))
+    baseline = dict(baselines[0], ratio=1.0, errors=sum(b["errors"] for b in baselines))
+    for figure in ("rps", "p50", "p99"):
+        baseline[figure] = sum(b[figure] for b in baselines) / len(baselines)
+    return [baseline, *results]
+
+
 # Report ------------------------------------------------------------------------
 
 class Report:
@@ -238,12 +263,14 @@ class Report:
 
 
 def table(report, results):
-    baseline = results[0]["rps"]
-    report(f"| {'route':24} | {'req/s':>7} | {'p50 ms':>6} | {'p99 ms':>6} | {'÷ healthz':>9} | {'SQL':>3} "
-           f"| {'bytes':>6} | {'gzip':>5} | {'brotli':>6} | {'errors':>6} |")
-    report(f"|{'-' * 26}|{'-' * 9}:|{'-' * 7}:|{'-' * 7}:|{'-' * 10}:|{'-' * 4}:|{'-' * 7}:|{'-' * 6}:|{'-' * 7}:|{'-' * 7}:|")
+    columns = [("route", 24), ("req/s", 7), ("p50 ms", 6), ("p99 ms", 6), ("÷ healthz", 9), ("SQL", 3),
+               ("bytes", 6), ("gzip", 5), ("brotli", 6), ("errors", 6)]
+    report("| " + " | ".join(f"{name:{width}}" if n == 0 else f"{name:>{width}}"
+                             for n, (name, width) in enumerate(columns)) + " |")
+    report("|" + "|".join("-" * (width + 2) if n == 0 else "-" * (width + 1) + ":"
+                          for n, (_, width) in enumerate(columns)) + "|")
     for r in results:
-        report(f"| {r['name']:24} | {r['rps']:7.0f} | {r['p50']:6.1f} | {r['p99']:6.1f} | {r['rps'] / baseline:9.0%} "
+        report(f"| {r['name']:24} | {r['rps']:7.0f} | {r['p50']:6.1f} | {r['p99']:6.1f} | {r['ratio']:9.0%} "
                f"| {r['queries']:3} | {r['bytes']:6} | {r['gzip']:5} | {r['brotli']:6} | {r['errors']:6} |")
 
 
@@ -268,13 +295,8 @@ def bench_database(report, args, label, url, articles):
     log_path = os.path.join(OUT, "gunicorn.log")
     with open(log_path, "a") as log:
         server = start_gunicorn(url, args.port, args.workers, args.threads, log)
-        results = []
         try:
-            for name, path, headers in measured:
-                target = f"http://127.0.0.1:{args.port}{path}"
-                run_wrk(target, headers, 1, args.connections, args.wrk_threads)  # warm-up, not counted
-                results.append(dict(run_wrk(target, headers, args.duration, args.connections, args.wrk_threads),
-                                    name=name, **{k: v for k, v in sizes[name].items() if k != "body"}))
+            results = load_routes(args, measured, sizes)
         finally:
             stop(server)
 
@@ -284,7 +306,7 @@ def bench_database(report, args, label, url, articles):
     table(report, results)
     report()
     feed = results[1]
-    ratio = feed["rps"] / results[0]["rps"]
+    ratio = feed["ratio"]
     first = sum(gz for _, gz, _ in assets)
     report("first page view, compressed (gzip / brotli): " + " + ".join(
         f"{name} {gz}/{br}" for name, gz, br in assets) + f" = {first} / {sum(br for *_, br in assets)} bytes")
