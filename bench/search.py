@@ -20,7 +20,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 import search  # noqa: E402
 from app import create_app  # noqa: E402
-from models import Article, ArticleTag, Tag, create_tables, database, update_statistics, utcnow  # noqa: E402
+from models import Article, ArticleTag, Tag, create_tables, database, update_statistics, utcnow, write_transaction  # noqa: E402
 
 # Word lists, drawn from on a rough Zipf curve like real text. The lists are
 # short, so most words still turn up in most articles: a hard case for one-
@@ -121,8 +121,7 @@ def fill(count, batch=500):
     """Insert `count` articles, oldest first, with 0 to 3 tags each."""
     writer = Writer()
     now = utcnow()
-    db = database()
-    with db.atomic("IMMEDIATE"):
+    with write_transaction():
         tags = [Tag.create(slug=slug, name_en=en, name_zh=zh).id for slug, en, zh in TAGS]
     for start in range(0, count, batch):
         rows = []
@@ -137,11 +136,12 @@ def fill(count, batch=500):
             elif roll < 0.04:
                 published_at = now + timedelta(hours=writer.random.randint(1, 200))
             rows.append(writer.article(n, published_at, status))
-        with db.atomic("IMMEDIATE"):
-            first_id = Article.insert_many(rows).execute() - len(rows) + 1
+        with write_transaction():
+            # RETURNING, which SQLite and PostgreSQL both have: ids however the database assigns them.
+            ids = [row[0] for row in Article.insert_many(rows).returning(Article.id).tuples().execute()]
             links = [
                 {"article": article_id, "tag": tag}
-                for article_id in range(first_id, first_id + len(rows))
+                for article_id in ids
                 for tag in writer.random.sample(tags, writer.random.randint(0, 3))
             ]
             if links:
