@@ -134,8 +134,8 @@ def create_app(test_config=None):
     app.jinja_env.globals.update(
         tr=tr, texts=texts, analysis_texts=analysis_texts, time_tag=time_tag,
         render_markdown=render_markdown, lang_url=lang_url, other_lang=other_lang,
-        card_page_url=card_page_url, card_swap_url=card_swap_url, remembered_url=remembered_url, label=label, render_card=render_card,
-        page_url=page_url, list_url=list_url, SORTS=SORTS, marked=marked,
+        card_page_url=card_page_url, page_url=page_url, list_url=list_url, SORTS=SORTS, marked=marked,
+        card_swap_url=card_swap_url, remembered_url=remembered_url, label=label, render_card=render_card,
         iso_utc=iso_utc, OG_LOCALES={"en": "en_US", "zh": "zh_CN"},
         HTML_LANGS=HTML_LANGS, LANG_NAMES=LANG_NAMES, LANGS=LANGS,
     )
