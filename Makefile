@@ -13,7 +13,7 @@ HTMX_SRC = node_modules/htmx.org/dist/htmx.min.js
 HTMX     = static/vendor/htmx.min.js
 MO       = translations/zh/LC_MESSAGES/messages.mo
 
-.PHONY: run serve test test-postgres setup setup-dev translations clean
+.PHONY: run serve test test-postgres scan setup setup-dev translations clean
 
 run: setup
 	$(FLASK) init-db
@@ -39,6 +39,10 @@ ifeq ($(TEST_DATABASE_URL),)
 else
 	TEST_DATABASE_URL='$(TEST_DATABASE_URL)' $(BIN)/python -m pytest -m "not browser"
 endif
+
+# bandit on the code and wapiti against the running site (see README).
+scan: setup-dev
+	.ci/scan
 
 setup: $(VENV)/.installed $(HTMX) $(MO)
 

@@ -34,7 +34,7 @@ DEMO_FILE = os.path.join(HERE, "data", "demo-articles.json")
 TRANSLATIONS = os.path.join(HERE, "translations")
 POT_FILE = os.path.join(HERE, "messages.pot")
 # Keywords that mark interface strings: Flask-Babel's (`_l` is lazy_gettext),
-# plus `tr` and the card template's `label` macro, which show a string in a
+# plus `tr` and the card's `label` (both in i18n.py), which show a string in a
 # given language.
 GETTEXT_KEYWORDS = ["_", "_l", "gettext", "ngettext:1,2", "lazy_gettext", "tr", "label"]
 

@@ -239,7 +239,7 @@ def find_or_make_tags(entries):
     """
     tags = {}
     for name_en, name_zh in entries:
-        slug = slugify(name_en) or "tag-" + hashlib.sha1(name_zh.encode()).hexdigest()[:8]
+        slug = slugify(name_en) or "tag-" + hashlib.sha1(name_zh.encode(), usedforsecurity=False).hexdigest()[:8]
         tag = Tag.get_or_none(Tag.slug == slug)
         if tag is None and name_zh:
             tag = Tag.get_or_none(Tag.name_zh == name_zh)

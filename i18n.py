@@ -5,9 +5,9 @@ The site has two languages, named by their URL prefix: `en` and `zh`
 """
 import os
 from datetime import datetime, timedelta, timezone
-from functools import cache
+from functools import cache, lru_cache
 
-from babel.dates import format_date, format_datetime, format_timedelta, get_timezone
+from babel.dates import TIMEDELTA_UNITS, format_date, format_datetime, format_timedelta, get_timezone
 from babel.support import NullTranslations, Translations
 from markupsafe import Markup, escape
 
@@ -55,8 +55,20 @@ def tr(message, lang, **variables):
     Used where a page shows labels in both languages. Variables are escaped
     unless they are already Markup.
     """
-    text = Markup(escape(catalog(lang).gettext(message)))
+    text = Markup(escape(catalog(lang).gettext(message)))  # nosec B704 # escaped here
     return text % variables if variables else text
+
+
+@cache
+def label(message, langs):
+    """An interface string in each of `langs` (a tuple), as the card's labels show it.
+
+    The same few labels repeat on every card, so each is built once.
+    """
+    return Markup(" ").join(
+        # A constant language tag, and tr(), which escapes.
+        Markup(f'<span lang="{HTML_LANGS[code]}">{tr(message, code)}</span>') for code in langs  # nosec B704
+    )
 
 
 def relative_text(moment, lang, now=None):
@@ -65,10 +77,29 @@ def relative_text(moment, lang, now=None):
     delta = moment - now
     if abs(delta) < JUST_NOW:
         return str(tr("just now", lang))
-    return format_timedelta(
-        delta, format="narrow", add_direction=True, threshold=1,
-        locale=BABEL_LOCALES[lang],
-    )
+    key = (lang, *rounded_delta(delta.total_seconds()))
+    if key not in _relative_texts:
+        _relative_texts[key] = format_timedelta(
+            delta, format="narrow", add_direction=True, threshold=1,
+            locale=BABEL_LOCALES[lang],
+        )
+    return _relative_texts[key]
+
+
+# Relative texts by (lang, future, unit, number): a few hundred at most.
+_relative_texts = {}
+
+
+def rounded_delta(seconds):
+    """What alone decides format_timedelta's text (threshold 1): direction, unit and rounded number.
+
+    The same steps as Babel's own, so its text can be remembered: formatting
+    it costs as much as the rest of a card's time element.
+    """
+    for unit, unit_seconds in TIMEDELTA_UNITS:
+        value = abs(seconds) / unit_seconds
+        if value >= 1 or unit == "second":
+            return seconds >= 0, unit, int(round(max(1, value) if unit == "second" and value > 0 else value))
 
 
 # Absolute times: UTC for English readers, who live anywhere; Beijing time,
@@ -82,7 +113,9 @@ def local_moment(naive, lang):
     return LOCAL_ZONES[lang].localize(naive).astimezone(timezone.utc)
 
 
+@lru_cache(maxsize=4096)
 def absolute_text(moment, lang):
+    """The full date and time in the reader's zone: remembered, as a feed shows the same few hundred times."""
     return format_datetime(moment, ABSOLUTE_PATTERNS[lang], tzinfo=LOCAL_ZONES[lang], locale=BABEL_LOCALES[lang])
 
 
@@ -110,9 +143,11 @@ def parse_iso_utc(text):
 
 
 def time_tag(moment, lang, now=None):
-    """A <time> element the server renders and the page clock refreshes."""
-    return Markup('<time datetime="{iso}" title="{title}" data-relative>{text}</time>').format(
-        iso=iso_utc(moment),
-        title=absolute_text(moment, lang),
-        text=relative_text(moment, lang, now),
-    )
+    """A <time> element the server renders and the page clock refreshes.
+
+    Built with an f-string rather than Markup.format, which costs as much as
+    the rest of the card's times together.
+    """
+    title, text = escape(absolute_text(moment, lang)), escape(relative_text(moment, lang, now))
+    # An ISO time of digits, and two texts escaped above.
+    return Markup(f'<time datetime="{iso_utc(moment)}" title="{title}" data-relative>{text}</time>')  # nosec B704

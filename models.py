@@ -232,7 +232,7 @@ class Article(BaseModel):
     @staticmethod
     def base_slug(title_en, title_zh=""):
         """The slug a title asks for: from the English title, else a stable one."""
-        return slugify(title_en) or "article-" + hashlib.sha1(title_zh.encode()).hexdigest()[:8]
+        return slugify(title_en) or "article-" + hashlib.sha1(title_zh.encode(), usedforsecurity=False).hexdigest()[:8]
 
     @classmethod
     def unique_slug(cls, title_en, title_zh=""):

@@ -53,7 +53,7 @@ def main():
     extra = int(sys.argv[1]) if len(sys.argv) > 1 else 100
     logging.getLogger("peewee").setLevel(logging.DEBUG)
     with tempfile.TemporaryDirectory() as tmp:
-        app = create_app({"SECRET_KEY": "bench", "DATABASE_URL": f"sqlite:///{tmp}/bench.db"})
+        app = create_app({"SECRET_KEY": "bench", "DATABASE_URL": f"sqlite:///{tmp}/bench.db"})  # nosec B105 # a throwaway key for a local benchmark
         create_tables()
         fill(extra)
         client = app.test_client()

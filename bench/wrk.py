@@ -1,0 +1,369 @@
+"""Load-test the reader pages under gunicorn with wrk, and print what each costs.
+
+    .venv/bin/python bench/wrk.py [--articles 1000 100000] [--duration 10] [--connections 16]
+
+For each database size: builds (once) a SQLite database of generated
+bilingual articles in bench/out/db/ and reuses it on later runs
+(`--rebuild` builds it again; 100,000 articles take about 11 minutes), asks
+each route once through Flask's test client for its SQL queries and its
+size (raw, gzip and brotli), then starts gunicorn (gthread) on 127.0.0.1
+and drives each route with wrk for a bounded time. Throughput is also shown
+as a ratio to /healthz measured on the same server just before that route,
+so the figures compare across machines. `--database-url postgresql://…` measures
+that database instead (filled with the first --articles size if empty).
+
+wrk is Debian's package: `apt-get install wrk`. Everything printed is also
+written to bench/out/.
+"""
+import argparse
+import gzip
+import json
+import logging
+import os
+import re
+import shutil
+import signal
+import subprocess  # nosec B404 # runs gunicorn and wrk with fixed argument lists
+import sys
+import time
+import urllib.request
+from datetime import datetime
+from html.parser import HTMLParser
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+
+import brotli  # noqa: E402
+
+import app as app_module  # noqa: E402
+from app import create_app  # noqa: E402
+from bench.search import fill  # noqa: E402
+from i18n import iso_utc  # noqa: E402
+from models import Article, create_tables, database, update_statistics  # noqa: E402
+
+OUT = os.path.join(ROOT, "bench", "out")
+HTMX = {"HX-Request": "true"}
+
+# Targets of issue 6.
+MAX_FEED_QUERIES = 4
+MIN_FEED_RATIO = 0.60
+MAX_FEED_P99_MS = 50
+MAX_FIRST_VIEW = 40 * 1024
+MAX_CARD_FRAGMENT = 3 * 1024
+
+
+# Databases ---------------------------------------------------------------------
+
+def prepare_database(url, articles, rebuild):
+    """Open (and if needed fill) the database; returns the app bound to it."""
+    path = url[len("sqlite:///"):] if url.startswith("sqlite:///") else None
+    if path and rebuild and os.path.exists(path):
+        for suffix in ("", "-wal", "-shm"):
+            if os.path.exists(path + suffix):
+                os.remove(path + suffix)
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench"})  # nosec B105 # a throwaway key for a local benchmark
+    create_tables()
+    with database().connection_context():
+        if not Article.select().exists():
+            print(f"generating {articles} articles…", flush=True)
+            start = time.perf_counter()
+            fill(articles)
+            if path:
+                database().execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+            print(f"  written in {time.perf_counter() - start:.0f} s", flush=True)
+        update_statistics()
+    return app
+
+
+def sqlite_url(articles, data_dir):
+    os.makedirs(data_dir, exist_ok=True)
+    return f"sqlite:///{os.path.abspath(os.path.join(data_dir, f'articles-{articles}.db'))}"
+
+
+# Routes ------------------------------------------------------------------------
+
+def routes(app):
+    """(name, path, headers) of every measured route, with real slugs and stamps."""
+    with app.app_context(), database().connection_context():
+        newest, _ = Article.feed_page(1, 20)
+    slug = newest[0].slug
+    stamps = "&".join(f"t={iso_utc(article.published_at)}" for article in newest)
+    return [
+        ("/healthz (baseline)", "/healthz", {}),
+        ("feed /en/", "/en/", {}),
+        ("article page", f"/en/articles/{slug}", {}),
+        ("card fragment (htmx)", f"/en/articles/{slug}/card?show=zh", HTMX),
+        ("times, 20 stamps (htmx)", f"/en/times?{stamps}", HTMX),
+        ("search ?q=model", "/en/search?q=model", {}),
+    ]
+
+
+class QueryCounter(logging.Handler):
+    """Counts the SQL statements Peewee logs."""
+
+    def __init__(self):
+        super().__init__(logging.DEBUG)
+        self.count = 0
+
+    def emit(self, record):
+        self.count += 1
+
+
+def measure(client, path, headers):
+    """Status, SQL queries, and raw / gzip / brotli bytes of one request."""
+    logger = logging.getLogger("peewee")
+    counter = QueryCounter()
+    logger.setLevel(logging.DEBUG)
+    logger.addHandler(counter)
+    try:
+        response = client.get(path, headers=headers)
+    finally:
+        logger.removeHandler(counter)
+    body = response.get_data()
+    return {
+        "status": response.status_code, "queries": counter.count, "bytes": len(body),
+        "gzip": len(gzip.compress(body, compresslevel=6)), "brotli": len(brotli.compress(body, quality=4)),
+        "body": body,
+    }
+
+
+class Assets(HTMLParser):
+    """The stylesheets and scripts a page loads."""
+
+    def __init__(self):
+        super().__init__()
+        self.urls = []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "link" and attrs.get("rel") == "stylesheet":
+            self.urls.append(attrs["href"])
+        elif tag == "script" and attrs.get("src"):
+            self.urls.append(attrs["src"])
+
+
+def first_view(client, feed_body):
+    """The feed page plus every stylesheet and script it loads, compressed."""
+    parser = Assets()
+    parser.feed(feed_body.decode())
+    parts = [("feed HTML", len(gzip.compress(feed_body, 6)), len(brotli.compress(feed_body, quality=4)))]
+    for url in parser.urls:
+        body = client.get(url).get_data()
+        # Static files can be compressed ahead of time at the highest levels.
+        parts.append((url.split("?")[0].rsplit("/", 1)[-1], len(gzip.compress(body, 9)), len(brotli.compress(body))))
+    return parts
+
+
+def feed_queries_by_cards(client):
+    """SQL queries of a feed page showing 1, 20 and 50 cards: the same if there is no N+1."""
+    counts = {}
+    default = app_module.PER_PAGE
+    try:
+        for cards in (1, 20, 50):
+            app_module.PER_PAGE = cards
+            counts[cards] = measure(client, "/en/", {})["queries"]
+    finally:
+        app_module.PER_PAGE = default
+    return counts
+
+
+# Load --------------------------------------------------------------------------
+
+def start_gunicorn(url, port, workers, threads, log):
+    command = [
+        os.path.join(os.path.dirname(sys.executable), "gunicorn"), "--worker-class", "gthread",
+        "--workers", str(workers), "--threads", str(threads), "--bind", f"127.0.0.1:{port}", "app:create_app()",
+    ]
+    env = dict(os.environ, DATABASE_URL=url, SECRET_KEY="bench", APP_ENV="production")  # nosec B106 # a throwaway key for a local benchmark
+    server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)  # nosec B603 # a fixed command
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise SystemExit(f"gunicorn exited with {server.returncode}; see {log.name}")
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as answer:  # nosec B310 # a fixed http URL
+                if answer.status == 200:
+                    return server
+        except OSError:
+            time.sleep(0.3)
+    stop(server)
+    raise SystemExit(f"gunicorn did not answer on port {port}; see {log.name}")
+
+
+def stop(server):
+    server.send_signal(signal.SIGTERM)
+    try:
+        server.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()
+
+
+UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}
+
+
+def milliseconds(text):
+    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text).groups()
+    return float(number) * UNITS[unit]
+
+
+def run_wrk(url, headers, seconds, connections, threads):
+    """Requests/s, p50 and p99 in ms, and failed requests, as wrk reports them."""
+    command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "5s"]
+    for name, value in headers.items():
+        command += ["-H", f"{name}: {value}"]
+    output = subprocess.run(command + [url], capture_output=True, text=True, check=True).stdout  # nosec B603 # wrk from PATH, fixed arguments
+    latency = dict(re.findall(r"^ +(50|99)%\s+(\S+)\s*$", output, re.M))
+    if len(latency) != 2:
+        raise SystemExit(f"unexpected output from wrk:\n{output}")
+    errors = sum(int(n) for n in re.findall(r"Non-2xx or 3xx responses: (\d+)", output))
+    errors += sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", output))
+    return {
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
+        "p50": milliseconds(latency["50"]), "p99": milliseconds(latency["99"]), "errors": errors,
+    }
+
+
+def load_routes(args, measured, sizes):
+    """wrk on each route, each right after a run on /healthz, its baseline.
+
+    On a machine shared with other work the load moves from minute to
+    minute; a baseline measured next to each route keeps the ratio honest.
+    The /healthz row shows the mean of those baseline runs.
+    """
+    def load(name, path, headers):
+        target = f"http://127.0.0.1:{args.port}{path}"
+        run_wrk(target, headers, 1, args.connections, args.wrk_threads)  # warm-up, not counted
+        result = run_wrk(target, headers, args.duration, args.connections, args.wrk_threads)
+        return dict(result, name=name, **{k: v for k, v in sizes[name].items() if k != "body"})
+
+    (baseline_name, baseline_path, baseline_headers), *routes = measured
+    results, baselines = [], []
+    for name, path, headers in routes:
+        baselines.append(load(baseline_name, baseline_path, baseline_headers))
+        result = load(name, path, headers)
+        results.append(dict(result, ratio=result["rps"] / baselines[-1]["rps"]))
+    baseline = dict(baselines[0], ratio=1.0, errors=sum(b["errors"] for b in baselines))
+    for figure in ("rps", "p50", "p99"):
+        baseline[figure] = sum(b[figure] for b in baselines) / len(baselines)
+    return [baseline, *results]
+
+
+# Report ------------------------------------------------------------------------
+
+class Report:
+    """Prints, and keeps every line for the file in bench/out/."""
+
+    def __init__(self):
+        self.lines = []
+
+    def __call__(self, line=""):
+        print(line, flush=True)
+        self.lines.append(line)
+
+
+def table(report, results):
+    columns = [("route", 24), ("req/s", 7), ("p50 ms", 6), ("p99 ms", 6), ("÷ healthz", 9), ("SQL", 3),
+               ("bytes", 6), ("gzip", 5), ("brotli", 6), ("errors", 6)]
+    report("| " + " | ".join(f"{name:{width}}" if n == 0 else f"{name:>{width}}"
+                             for n, (name, width) in enumerate(columns)) + " |")
+    report("|" + "|".join("-" * (width + 2) if n == 0 else "-" * (width + 1) + ":"
+                          for n, (_, width) in enumerate(columns)) + "|")
+    for r in results:
+        report(f"| {r['name']:24} | {r['rps']:7.0f} | {r['p50']:6.1f} | {r['p99']:6.1f} | {r['ratio']:9.0%} "
+               f"| {r['queries']:3} | {r['bytes']:6} | {r['gzip']:5} | {r['brotli']:6} | {r['errors']:6} |")
+
+
+def verdict(ok):
+    return "yes" if ok else "NO"
+
+
+def bench_database(report, args, label, url, articles):
+    report(f"## {label}")
+    app = prepare_database(url, articles, args.rebuild)
+    client = app.test_client()
+    with app.app_context(), database().connection_context():
+        count = Article.count_published()
+    measured = routes(app)
+    sizes = {name: measure(client, path, headers) for name, path, headers in measured}
+    for name, size in sizes.items():
+        if size["status"] != 200:
+            raise SystemExit(f"{name} answered {size['status']} through the test client")
+    by_cards = feed_queries_by_cards(client)
+    assets = first_view(client, sizes["feed /en/"]["body"])
+
+    log_path = os.path.join(OUT, "gunicorn.log")
+    with open(log_path, "a") as log:
+        server = start_gunicorn(url, args.port, args.workers, args.threads, log)
+        try:
+            results = load_routes(args, measured, sizes)
+        finally:
+            stop(server)
+
+    report(f"{count} published articles; gunicorn gthread, {args.workers} workers × {args.threads} threads; "
+           f"wrk {args.duration} s per route, {args.connections} connections, {args.wrk_threads} threads")
+    report()
+    table(report, results)
+    report()
+    feed = results[1]
+    ratio = feed["ratio"]
+    first = sum(gz for _, gz, _ in assets)
+    report("first page view, compressed (gzip / brotli): " + " + ".join(
+        f"{name} {gz}/{br}" for name, gz, br in assets) + f" = {first} / {sum(br for *_, br in assets)} bytes")
+    report(f"SQL queries per feed page with 1 / 20 / 50 cards: {' / '.join(map(str, by_cards.values()))}")
+    report()
+    report("| target | measured | met |")
+    report("|---|---|:-:|")
+    constant = len(set(by_cards.values())) == 1
+    report(f"| feed SQL queries constant in cards, ≤ {MAX_FEED_QUERIES} | {feed['queries']} "
+           f"| {verdict(constant and feed['queries'] <= MAX_FEED_QUERIES)} |")
+    report(f"| feed req/s ≥ {MIN_FEED_RATIO:.0%} of /healthz | {ratio:.0%} | {verdict(ratio >= MIN_FEED_RATIO)} |")
+    report(f"| feed p99 < {MAX_FEED_P99_MS} ms | {feed['p99']:.1f} ms | {verdict(feed['p99'] < MAX_FEED_P99_MS)} |")
+    report(f"| first view (gzip) < {MAX_FIRST_VIEW // 1024} KB | {first / 1024:.1f} KB | {verdict(first < MAX_FIRST_VIEW)} |")
+    card = sizes["card fragment (htmx)"]["gzip"]
+    report(f"| card fragment (gzip) < {MAX_CARD_FRAGMENT // 1024} KB | {card / 1024:.1f} KB "
+           f"| {verdict(card < MAX_CARD_FRAGMENT)} |")
+    report(f"| no failed requests | {sum(r['errors'] for r in results)} | "
+           f"{verdict(not any(r['errors'] for r in results))} |")
+    report()
+    return {"label": label, "published": count, "routes": results, "first_view": assets, "queries_by_cards": by_cards}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--articles", type=int, nargs="+", default=[1000, 100_000],
+                        help="database sizes to measure (1000 100000)")
+    parser.add_argument("--database-url", help="measure this database (PostgreSQL, say) instead of generated SQLite files")
+    parser.add_argument("--data", default=os.path.join(OUT, "db"), help="where the SQLite databases are kept (bench/out/db)")
+    parser.add_argument("--rebuild", action="store_true", help="build the SQLite databases again")
+    parser.add_argument("--duration", type=int, default=10, help="seconds of load per route (10)")
+    parser.add_argument("--connections", type=int, default=16, help="wrk connections (16)")
+    parser.add_argument("--wrk-threads", type=int, default=2, help="wrk threads (2)")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (2)")
+    parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker (4)")
+    parser.add_argument("--port", type=int, default=5631, help="port on 127.0.0.1 (5631)")
+    args = parser.parse_args()
+    if not shutil.which("wrk"):
+        raise SystemExit("wrk is missing: apt-get install wrk")
+    os.makedirs(OUT, exist_ok=True)
+
+    report = Report()
+    report(f"# bench/wrk.py, {datetime.now().strftime('%Y-%m-%d %H:%M')}, {os.cpu_count()} CPUs, "
+           f"load average {os.getloadavg()[0]:.2f} at the start")
+    report()
+    if args.database_url:
+        kind = args.database_url.split(":", 1)[0]
+        runs = [bench_database(report, args, kind, args.database_url, args.articles[0])]
+    else:
+        runs = [bench_database(report, args, f"SQLite, {n} articles generated", sqlite_url(n, args.data), n)
+                for n in args.articles]
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    with open(os.path.join(OUT, f"wrk-{stamp}.md"), "w") as f:
+        f.write("\n".join(report.lines) + "\n")
+    with open(os.path.join(OUT, f"wrk-{stamp}.json"), "w") as f:
+        json.dump(runs, f, indent=1)
+    print(f"written to bench/out/wrk-{stamp}.md and .json")
+
+
+if __name__ == "__main__":
+    main()
