@@ -74,7 +74,7 @@ CREATE_TABLE = [
             INSERT INTO article_search (article_id, doc)
             SELECT a.id, {DOCUMENT} FROM article AS a WHERE a.id = ANY (ids)
             ON CONFLICT (article_id) DO UPDATE SET doc = EXCLUDED.doc
-        $$""",
+        $$""",  # nosec B608 # DOCUMENT is SQL of this module
 ]
 
 # Built after the rows are in: one pass instead of an insert per row. With
@@ -239,7 +239,7 @@ def common_terms(db, terms, now):
     cursor = db.execute_sql(f"""
         SELECT count(*), {counts}
           FROM article_search AS s
-         WHERE s.article_id IN ({NEWEST} LIMIT %(sample)s)""",
+         WHERE s.article_id IN ({NEWEST} LIMIT %(sample)s)""",  # nosec B608 # only SQL of this module and %(name)s placeholders are formatted in; every term is a parameter
         parameters(terms, now=now, sample=search.SAMPLE_SIZE))
     sampled, *found = cursor.fetchone()
     return [term for term, count in zip(terms, found) if sampled and count >= sampled * COMMON_SHARE]
@@ -265,7 +265,7 @@ def indexed_matches(db, terms, common, now):
               FROM article_search AS s JOIN article AS a ON a.id = s.article_id
              WHERE a.status = 'published' AND a.published_at <= %(now)s AND {conditions}
              ORDER BY a.published_at DESC, a.id DESC
-             LIMIT %(max)s""",
+             LIMIT %(max)s""",  # nosec B608 # only SQL of this module and %(name)s placeholders are formatted in; every term is a parameter
             parameters(terms, now=now, max=search.MAX_RESULTS))
         return list(cursor)
 
@@ -278,6 +278,6 @@ def scanned_matches(db, terms, now):
           FROM article AS a JOIN article_search AS s ON s.article_id = a.id
          WHERE a.id IN ({NEWEST} LIMIT %(scan)s) AND {conditions}
          ORDER BY a.published_at DESC, a.id DESC
-         LIMIT %(max)s""",
+         LIMIT %(max)s""",  # nosec B608 # only SQL of this module and %(name)s placeholders are formatted in; every term is a parameter
         parameters(terms, now=now, scan=search.SCAN_LIMIT, max=search.MAX_RESULTS))
     return list(cursor)
