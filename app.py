@@ -30,6 +30,7 @@ import api
 import caching
 import commands
 import editor
+import pagecache
 import search
 from content import analysis_texts, render_markdown, texts
 from i18n import (
@@ -152,6 +153,7 @@ def create_app(test_config=None):
     app.jinja_env.filters["source_host"] = lambda url: urlsplit(url).hostname or url
     app.url_defaults(add_lang)
     caching.init_app(app)
+    app.extensions["remembered_pages"] = RenderedCards(pagecache.PAGES_KEPT)
     app.before_request(refuse_nul_in_address)
     app.after_request(add_headers)
     app.register_error_handler(HTTPException, error_page)
@@ -423,16 +425,19 @@ def register_routes(app):
         return response
 
     @app.get(f"{prefix}/")
+    @pagecache.remembered
     def feed(lang):
         """The published cards: newest first, or by a score."""
         return card_list("feed.html", title=tr("AI News", lang))
 
     @app.get(f"{prefix}/tags/")
+    @pagecache.remembered
     def tags(lang):
         """Every tag with its number of articles."""
         return render_page("tags.html", tags=tags_with_counts(), title=tr("Tags", lang))
 
     @app.get(f"{prefix}/tags/<slug>")
+    @pagecache.remembered
     def tag(lang, slug):
         """One tag's published cards, sortable and paged like the feed."""
         found = Tag.get_or_none(Tag.slug == slug) or abort(404)

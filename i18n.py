@@ -71,6 +71,11 @@ def label(message, langs):
     )
 
 
+def current_minute():
+    """The minute by the clock relative times are told by: pages remembered within it tell the same times."""
+    return int(datetime.now(timezone.utc).timestamp() // 60)
+
+
 def relative_text(moment, lang, now=None):
     """'12h ago' / '12小时前' for an aware UTC datetime, 'just now' / '刚刚' under a minute."""
     now = now or datetime.now(timezone.utc)

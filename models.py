@@ -25,6 +25,7 @@ from peewee import (
     ForeignKeyField,
     IntegerField,
     NodeList,
+    OperationalError,
     PostgresqlDatabase,
     SqliteDatabase,
     TextField,
@@ -623,7 +624,43 @@ def create_tables():
         db.create_tables(MODELS, safe=True)
         add_missing_columns(db)
         search.install(db)
+        install_change_counter(db)
     update_statistics()
+
+
+# What reader pages show: a change to any of these tables may change a page.
+SHOWN_TABLES = ("article", "tag", "articletag")
+
+
+def install_change_counter(db):
+    """SQLite: `sitestate.version`, which triggers bump on every change to what readers see.
+
+    Remembered pages (pagecache.py) are keyed by it. The triggers run inside
+    the writing transaction, so a reader sees the new version exactly when it
+    sees the new rows, whatever process or tool made the change.
+    """
+    if not isinstance(db, SqliteDatabase):
+        return
+    db.execute_sql("CREATE TABLE IF NOT EXISTS sitestate (id INTEGER PRIMARY KEY CHECK (id = 1), version INTEGER NOT NULL)")
+    db.execute_sql("INSERT OR IGNORE INTO sitestate (id, version) VALUES (1, 0)")
+    for table in SHOWN_TABLES:
+        for event in ("INSERT", "UPDATE", "DELETE"):
+            db.execute_sql(
+                f"CREATE TRIGGER IF NOT EXISTS {table}_{event.lower()}_changes_site AFTER {event} ON {table} "
+                "BEGIN UPDATE sitestate SET version = version + 1 WHERE id = 1; END"
+            )
+
+
+def content_version():
+    """The change counter, or None where there is none (PostgreSQL, a database not yet upgraded)."""
+    db = database()
+    if not isinstance(db, SqliteDatabase):
+        return None
+    try:
+        row = db.execute_sql("SELECT version FROM sitestate WHERE id = 1").fetchone()
+    except OperationalError:
+        return None
+    return row[0] if row else None
 
 
 def update_statistics():

@@ -141,7 +141,7 @@ def test_list_pages_cost_a_fixed_number_of_queries(client, make_tag, make_articl
         count_queries.clear()
         client.get(url)
         few = len(count_queries)
-        assert few <= 3, (url, count_queries)
+        assert few <= 4, (url, count_queries)  # with the change counter's read (pagecache.py)
 
 
 @pytest.mark.parametrize("sort", ["new", "hot", "quality", "impact"])

@@ -1,11 +1,12 @@
 """Reader pages: redirects, feeds, articles, languages and reading modes."""
 import re
+import sqlite3
 from datetime import timedelta
 
 import pytest
 from bs4 import BeautifulSoup
 
-from conftest import htmx
+from conftest import htmx, sqlite_only
 from models import Article, database, utcnow
 
 
@@ -153,17 +154,45 @@ def test_feed_costs_the_same_queries_for_any_number_of_cards(client, make_articl
     tags = [make_tag(), make_tag("policy", "Policy", "政策")]
     make_article(tags=tags)
     client.get("/en/")
+    make_article(title_en="Second story", tags=tags)  # a change: the next page is rendered afresh
     count_queries.clear()
     client.get("/en/")
     few = len(count_queries)
 
-    for n in range(19):
+    for n in range(18):
         make_article(title_en=f"Story {n}", tags=tags)
     count_queries.clear()
     client.get("/en/")
 
     assert len(count_queries) == few
     assert few <= 4
+
+
+@sqlite_only("it writes to the SQLite file directly")
+def test_a_change_made_by_another_program_shows_at_once(app, client, make_article, make_tag):
+    make_article(title_en="Before", tags=[make_tag()])
+    assert "Before" in client.get("/en/tags/open-source").get_data(as_text=True)
+    other = sqlite3.connect(app.config["DATABASE"].database)
+    with other:
+        other.execute("UPDATE tag SET name_en = 'Renamed Tag'")
+    other.close()
+    assert "Renamed Tag" in client.get("/en/tags/open-source").get_data(as_text=True)
+    assert "Renamed Tag" in client.get("/en/tags/").get_data(as_text=True)
+
+
+@sqlite_only("PostgreSQL has no change counter, so pages are not remembered there")
+def test_a_remembered_feed_page_costs_one_query_and_changes_with_the_content(client, make_article, count_queries):
+    article = make_article(title_en="First version")
+    first = client.get("/en/").get_data(as_text=True)
+    count_queries.clear()
+    again = client.get("/en/").get_data(as_text=True)
+    assert again == first and len(count_queries) == 1  # the change counter, and nothing else
+    with database().connection_context():
+        Article.update(title_en="Second version").where(Article.id == article.id).execute()
+    assert "Second version" in client.get("/en/").get_data(as_text=True)
+    assert "开源模型走进课堂" not in client.get("/en/").get_data(as_text=True)
+    client.get("/en/?view=both")  # sets the view cookie: the same address now shows both languages
+    assert "开源模型走进课堂" in client.get("/en/").get_data(as_text=True)
 
 
 # Article pages ---------------------------------------------------------------------
