@@ -651,9 +651,9 @@ def install_change_counter(db):
             )
 
 
-def content_version():
+def content_version(db=None):
     """The change counter, or None where there is none (PostgreSQL, a database not yet upgraded)."""
-    db = database()
+    db = db or database()
     if not isinstance(db, SqliteDatabase):
         return None
     try:

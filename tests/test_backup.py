@@ -96,6 +96,23 @@ def test_restore_gives_back_the_same_articles(runner, app, make_article, make_ta
         assert database().execute_sql("PRAGMA journal_mode").fetchone() == ("wal",)
 
 
+def test_pages_remembered_before_a_restore_are_not_served_after_it(runner, client, make_article, tmp_path):
+    """The backup's change counter is older than the live one: it must not meet a remembered page again."""
+    article = make_article(title_en="At the backup")
+    assert runner.invoke(args=["backup", str(tmp_path / "backup.db")]).exit_code == 0
+
+    def retitle(title):
+        with database().connection_context():
+            Article.update(title_en=title).where(Article.id == article.id).execute()
+
+    retitle("After the backup")
+    assert "After the backup" in client.get("/en/").get_data(as_text=True)  # remembered
+    assert runner.invoke(args=["restore", "--yes", str(tmp_path / "backup.db")]).exit_code == 0
+    assert "At the backup" in client.get("/en/").get_data(as_text=True)
+    retitle("After the restore")  # the counter moves on from where the backup left it
+    assert "After the restore" in client.get("/en/").get_data(as_text=True)
+
+
 def test_restore_asks_first(runner, make_article, tmp_path):
     make_article()
     assert runner.invoke(args=["backup", str(tmp_path / "backup.db")]).exit_code == 0
