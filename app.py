@@ -95,6 +95,8 @@ def load_config(app, test_config):
         VIEW_FLUSH_SECONDS=float(os.environ.get("VIEW_FLUSH_SECONDS", "1")),
         # 0 leaves compression to a reverse proxy in front.
         COMPRESS=os.environ.get("COMPRESS", "1") != "0",
+        # 0 renders every list page afresh (pagecache.py): to measure rendering.
+        REMEMBER_PAGES=os.environ.get("REMEMBER_PAGES", "1") != "0",
     )
     if test_config:
         app.config.update(test_config)

@@ -31,7 +31,7 @@ def remembered(view):
 
     @wraps(view)
     def remembering_view(**kwargs):
-        version = content_version()
+        version = content_version() if current_app.config["REMEMBER_PAGES"] else None
         if version is None:
             return view(**kwargs)
         key = (

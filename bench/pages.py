@@ -23,7 +23,7 @@ class Counter(logging.Handler):
     count = 0
 
     def emit(self, record):
-        self.count += 1
+        self.count += record.name == "peewee"  # SQL; "peewee.pool" logs connections
 
 
 def fill(extra):

@@ -1,5 +1,4 @@
 """`flask backup` and `flask restore`."""
-import shutil
 import sqlite3
 import threading
 
@@ -179,8 +178,10 @@ def test_backup_never_overwrites(runner, tmp_path):
 def test_restore_of_an_older_backup_adds_what_is_missing(runner, app, make_article, tmp_path):
     make_article()
     old = tmp_path / "old.db"
-    shutil.copy(app.config["DATABASE"].database, old)
+    live = sqlite3.connect(app.config["DATABASE"].database)
     connection = sqlite3.connect(old)
+    live.backup(connection)  # not a file copy: the newest pages may still be in the WAL file
+    live.close()
     connection.execute("DROP TABLE loginfailure")
     connection.commit()
     connection.close()
