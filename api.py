@@ -11,25 +11,24 @@ import binascii
 import json
 from datetime import datetime, timezone
 
-from flask import Blueprint, abort, current_app, g, request, url_for
+from flask import Blueprint, abort, current_app, request, url_for
 from flask_babel import gettext as _
 from peewee import IntegrityError
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import HTTPException
 
 import openapi
-from forms import MODEL_NAME_MAX, SOURCE_URL_MAX, YEARS, ArticleForm, find_or_make_tags, is_web_url
-from i18n import LANGS, iso_utc
+from forms import MODEL_NAME_MAX, SOURCE_URL_MAX, YEARS, ArticleForm, find_or_make_tags, is_web_url, tags_text
+from i18n import LANGS, iso_utc, other_lang
 from models import (
-    SCORES, SORTS, TRANSLATED_FIELDS, ApiToken, Article, ArticleTag, EditConflict, Tag, attach_tags, save_article,
-    tags_with_counts, write_transaction,
+    SCORES, SORTS, TEXT_COLUMNS, TRANSLATED_FIELDS, ApiToken, Article, ArticleTag, EditConflict, Tag, attach_tags,
+    save_article, tags_with_counts, write_transaction,
 )
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
-TEXT_FIELDS = [f"{field}_{lang}" for field in TRANSLATED_FIELDS for lang in LANGS]
 
 
 class ApiError(Exception):
@@ -50,7 +49,6 @@ def http_error(error: HTTPException):
     """Any HTTP error under /api/ (404, 405, 413, 500…) as JSON, not as a page."""
     messages = {
         400: _("The request is malformed."),
-        401: _("Send a valid API token as: Authorization: Bearer <token>."),
         404: _("Nothing is at this address."),
         405: _("This address does not accept that method."),
         413: _("The body is larger than the site accepts (1 MB)."),
@@ -68,6 +66,14 @@ def json_response(data, status=200):
 
 # Tokens -----------------------------------------------------------------------
 
+class Unauthorized(ApiError):
+    """A 401, with the challenge that says how to authenticate."""
+
+    def __init__(self, message, challenge):
+        super().__init__(401, {"token": message})
+        self.challenge = challenge
+
+
 def require_token():
     """The caller's token, or a 401 that says what was wrong."""
     scheme, _sep, secret = request.headers.get("Authorization", "").partition(" ")
@@ -77,14 +83,7 @@ def require_token():
     if token is None:
         raise Unauthorized(_("This API token is not valid. It may have been revoked."),
                            'Bearer realm="api", error="invalid_token"')
-    g.api_token = token
     return token
-
-
-class Unauthorized(ApiError):
-    def __init__(self, message, challenge):
-        super().__init__(401, {"token": message})
-        self.challenge = challenge
 
 
 @bp.errorhandler(Unauthorized)
@@ -191,7 +190,7 @@ def article_json(article, lang=None, full=True):
     if lang is None:
         data.update({f"{field}_{code}": getattr(article, f"{field}_{code}") for field in fields for code in LANGS})
     else:
-        other = LANGS[1 - LANGS.index(lang)]
+        other = other_lang(lang)
         data["lang"] = lang
         data["fallbacks"] = []
         for field in fields:
@@ -250,7 +249,7 @@ def after_cursor(cursor, sort):
 # Writing ------------------------------------------------------------------------
 
 FIELD_TYPES = {
-    **{name: str for name in TEXT_FIELDS},
+    **{name: str for name in TEXT_COLUMNS},
     "slug": str, "status": str, "source_url": str, "model": str,
     **{name: int for name in SCORES},
     "ai_generated": bool,
@@ -394,13 +393,13 @@ def write_article(article, sent, errors):
 def current_form_data(article):
     """The form fields as the article has them now (a new article: the form's defaults)."""
     if article is None:
-        data = {name: "" for name in TEXT_FIELDS}
-        data.update(category_en="AI News", category_zh="AI资讯", slug="", tags=[],
-                    hot=50, quality=50, impact=50, ai_generated=False, status="draft")
+        data = {name: "" for name in TEXT_COLUMNS}
+        data.update(category_en=Article.category_en.default, category_zh=Article.category_zh.default, slug="",
+                    tags=[], hot=50, quality=50, impact=50, ai_generated=False, status="draft")
         return data
     attach_tags([article])
-    data = {name: getattr(article, name) for name in (*TEXT_FIELDS, "slug", *SCORES, "ai_generated", "status")}
-    data["tags"] = ["|".join(name for name in (tag.name_en, tag.name_zh) if name) for tag in article.tags]
+    data = {name: getattr(article, name) for name in (*TEXT_COLUMNS, "slug", *SCORES, "ai_generated", "status")}
+    data["tags"] = [tags_text([tag]) for tag in article.tags]
     return data
 
 

@@ -155,7 +155,7 @@ def create_app(test_config=None):
     app.jinja_env.filters["source_host"] = lambda url: urlsplit(url).hostname or url
     app.url_defaults(add_lang)
     caching.init_app(app)
-    app.extensions["remembered_pages"] = RenderedCards(pagecache.PAGES_KEPT)
+    app.extensions["remembered_pages"] = Remembered(pagecache.PAGES_KEPT)
     app.before_request(refuse_nul_in_address)
     app.after_request(add_headers)
     app.register_error_handler(HTTPException, error_page)
@@ -275,28 +275,28 @@ def card_swap_url(slug, show, full):
     return remembered_url("article", lang=current_lang(), slug=slug) + f"/card?show={show}" + ("&full=1" if full else "")
 
 
-class RenderedCards:
-    """The HTML of recently rendered cards, by everything that decides it (least recently used go first)."""
+class Remembered:
+    """Recently rendered HTML (cards, pages) by everything that decides it; the least recently used goes first."""
 
     def __init__(self, size):
-        self.size, self.cards, self.lock = size, OrderedDict(), threading.Lock()
+        self.size, self.entries, self.lock = size, OrderedDict(), threading.Lock()
 
     def get(self, key):
         with self.lock:
-            html = self.cards.get(key)
+            html = self.entries.get(key)
             if html is not None:
-                self.cards.move_to_end(key)
+                self.entries.move_to_end(key)
             return html
 
     def put(self, key, html):
         with self.lock:
-            self.cards[key] = html
-            if len(self.cards) > self.size:
-                self.cards.popitem(last=False)
+            self.entries[key] = html
+            if len(self.entries) > self.size:
+                self.entries.popitem(last=False)
 
 
 # About 50 pages of cards; each entry holds the card and its article's text, 10-20 KB.
-RENDERED_CARDS = RenderedCards(1024)
+RENDERED_CARDS = Remembered(1024)
 
 
 @pass_context

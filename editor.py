@@ -21,7 +21,7 @@ from peewee import fn
 from forms import ARTICLE_FIELD_LABELS, FIELD_LABELS, MAX_TAGS, ArticleForm, ConfirmForm, LoginForm, find_or_make_tags, tags_text
 from i18n import HTML_LANGS, LANG_NAMES, LANGS, absolute_text, local_input_text, other_lang
 from models import (
-    SCORES, TRANSLATED_FIELDS, Article, EditConflict, Editor, EditorSession, LoginFailure, Tag,
+    SCORES, TEXT_COLUMNS, TRANSLATED_FIELDS, Article, EditConflict, Editor, EditorSession, LoginFailure, Tag,
     attach_tags, save_article, utcnow, write_transaction,
 )
 from web import COOKIE_MAX_AGE, LANG_COOKIE, current_lang, page_number
@@ -239,7 +239,7 @@ def article_form(article, form):
     values = form.article_values()
     if request.form.get("action") == "unpublish":
         values["status"] = "draft"
-    checked = [name for name in request.form.getlist("checked") if name in TRANSLATION_NAMES]
+    checked = [name for name in request.form.getlist("checked") if name in TEXT_COLUMNS]
     tags = find_or_make_tags(form.tag_entries())
     try:
         saved = save_article(article, values, tags, form.submitted_version(), checked)
@@ -250,7 +250,6 @@ def article_form(article, form):
     return redirect(url_for(".edit", article_id=saved.id), 303)
 
 
-TRANSLATION_NAMES = {f"{field}_{lang}" for field in TRANSLATED_FIELDS for lang in LANGS}
 
 
 def saved_message(article, action):

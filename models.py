@@ -55,6 +55,8 @@ SORTS = ("new", *SCORES)  # feed orders: newest first, or by a score
 LANGUAGES = ("en", "zh")
 # Fields written in both languages, whose translations can fall out of step.
 TRANSLATED_FIELDS = ("category", "title", "summary", "analysis")
+# Their columns: category_en, category_zh, title_en, …
+TEXT_COLUMNS = tuple(f"{field}_{lang}" for field in TRANSLATED_FIELDS for lang in LANGUAGES)
 
 
 def open_database(url):
@@ -430,6 +432,11 @@ class Editor(BaseModel):
 _DUMMY_HASH = generate_password_hash(secrets.token_hex(16))
 
 
+def hash_secret(token):
+    """What is stored of a session or API token: its SHA-256 (the tokens are random, so no salt is needed)."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
 class EditorSession(BaseModel):
     """A signed-in browser. The cookie holds the token; only its hash is stored."""
 
@@ -437,16 +444,12 @@ class EditorSession(BaseModel):
     editor = ForeignKeyField(Editor, backref="sessions", on_delete="CASCADE")
     created_at = UTCDateTimeField(default=utcnow)
 
-    @staticmethod
-    def hash_token(token):
-        return hashlib.sha256(token.encode()).hexdigest()
-
     @classmethod
     def start(cls, editor):
         """A new session for `editor`; returns the token for the cookie."""
         token = secrets.token_urlsafe(32)
         with write_transaction():
-            cls.create(token_hash=cls.hash_token(token), editor=editor)
+            cls.create(token_hash=hash_secret(token), editor=editor)
         return token
 
     @classmethod
@@ -456,7 +459,7 @@ class EditorSession(BaseModel):
             return None
         session = (
             cls.select(cls, Editor).join(Editor)
-            .where((cls.token_hash == cls.hash_token(token)) & (cls.created_at > utcnow() - SESSION_LIFETIME))
+            .where((cls.token_hash == hash_secret(token)) & (cls.created_at > utcnow() - SESSION_LIFETIME))
             .first()
         )
         return session.editor if session else None
@@ -464,7 +467,7 @@ class EditorSession(BaseModel):
     @classmethod
     def end(cls, token):
         with write_transaction():
-            cls.delete().where(cls.token_hash == cls.hash_token(token)).execute()
+            cls.delete().where(cls.token_hash == hash_secret(token)).execute()
 
     @classmethod
     def end_all(cls, editor):
@@ -521,16 +524,12 @@ class ApiToken(BaseModel):
     token_hash = CharField(max_length=64, unique=True)
     created_at = UTCDateTimeField(default=utcnow)
 
-    @staticmethod
-    def hash_token(token):
-        return hashlib.sha256(token.encode()).hexdigest()
-
     @classmethod
     def issue(cls, name):
         """A new token called `name`; returns the token itself, which is not kept."""
         token = cls.PREFIX + secrets.token_urlsafe(32)
         with write_transaction():
-            cls.create(name=name, token_hash=cls.hash_token(token))
+            cls.create(name=name, token_hash=hash_secret(token))
         return token
 
     @classmethod
@@ -538,7 +537,7 @@ class ApiToken(BaseModel):
         """The token row for this secret, or None."""
         if not token or len(token) > 200:
             return None
-        return cls.get_or_none(cls.token_hash == cls.hash_token(token))
+        return cls.get_or_none(cls.token_hash == hash_secret(token))
 
 
 MODELS = [Tag, Article, ArticleTag, Editor, EditorSession, LoginFailure, ApiToken]

@@ -10,11 +10,10 @@ import json
 from forms import LIMITS, MODEL_NAME_MAX, SOURCE_URL_MAX, TAG_NAME_MAX, is_web_url
 from i18n import iso_utc, parse_iso_utc
 from models import (
-    LANGUAGES, SCORES, STATUSES, TRANSLATED_FIELDS, Article, Tag, attach_tags, set_tags, utcnow, write_transaction,
+    SCORES, STATUSES, TEXT_COLUMNS, Article, Tag, attach_tags, set_tags, utcnow, write_transaction,
 )
 
 FORMAT = "ai-news/1"
-TEXT_FIELDS = [f"{field}_{lang}" for field in TRANSLATED_FIELDS for lang in LANGUAGES]
 TIMES = ("published_at", "updated_at", "created_at", "generated_at")
 # What both databases can store: PostgreSQL's integer has 32 bits, and its
 # text cannot hold NUL.
@@ -32,7 +31,7 @@ def export_data():
 
 def article_record(article):
     record = {"slug": article.slug}
-    record.update({name: getattr(article, name) for name in TEXT_FIELDS})
+    record.update({name: getattr(article, name) for name in TEXT_COLUMNS})
     record.update({name: getattr(article, name) for name in SCORES})
     record.update(ai_generated=article.ai_generated, status=article.status, views=article.views,
                   version=article.version, outdated=article.outdated,
@@ -97,7 +96,7 @@ def article_problems(record, known_tags):
     problems = []
     if not isinstance(record.get("slug"), str) or not record["slug"] or len(record["slug"]) > 100:
         problems.append("slug must be text of 1 to 100 characters")
-    for name in TEXT_FIELDS:
+    for name in TEXT_COLUMNS:
         value = record.get(name, "")
         if not isinstance(value, str):
             problems.append(f"{name} must be text")
@@ -156,7 +155,7 @@ def import_data(data):
             article = Article.get_or_none(Article.slug == record["slug"])
             counts["articles updated" if article else "articles created"] += 1
             article = article or Article(slug=record["slug"])
-            for name in TEXT_FIELDS:
+            for name in TEXT_COLUMNS:
                 setattr(article, name, record.get(name, ""))
             for name in (*SCORES, "ai_generated", "status", "views", "version", "outdated", "source_url", "model"):
                 if name in record:

@@ -12,9 +12,9 @@ from models import Article, Tag, database, set_tags, utcnow
 @pytest.fixture(autouse=True)
 def no_remembered_cards():
     """Each test starts with nothing remembered, as a fresh server would."""
-    app_module.RENDERED_CARDS.cards.clear()
+    app_module.RENDERED_CARDS.entries.clear()
     yield
-    app_module.RENDERED_CARDS.cards.clear()
+    app_module.RENDERED_CARDS.entries.clear()
 
 
 def test_a_remembered_card_is_the_card_rendered_afresh(client, make_article, make_tag):
@@ -23,7 +23,7 @@ def test_a_remembered_card_is_the_card_rendered_afresh(client, make_article, mak
                          ("/zh/articles/open-models/card?show=both&full=1", htmx())]:
         client.get(url, headers=headers)  # renders, and remembers
         remembered = client.get(url, headers=headers).get_data(as_text=True)
-        app_module.RENDERED_CARDS.cards.clear()
+        app_module.RENDERED_CARDS.entries.clear()
         fresh = client.get(url, headers=headers).get_data(as_text=True)
         if "/articles/" in url and "card" not in url:
             # Each full view counts: the page shown after one more view.
@@ -98,4 +98,4 @@ def test_remembered_cards_are_bounded(client, make_article, monkeypatch):
     for n in range(5):
         make_article(slug=f"article-{n}", title_en=f"Article {n}")
     client.get("/en/")
-    assert len(app_module.RENDERED_CARDS.cards) == 3
+    assert len(app_module.RENDERED_CARDS.entries) == 3
