@@ -13,7 +13,7 @@ HTMX_SRC = node_modules/htmx.org/dist/htmx.min.js
 HTMX     = static/vendor/htmx.min.js
 MO       = translations/zh/LC_MESSAGES/messages.mo
 
-.PHONY: run serve test test-postgres scan setup setup-dev translations clean
+.PHONY: run serve test test-postgres lint format lock scan setup setup-dev translations clean
 
 run: setup
 	$(FLASK) init-db
@@ -40,7 +40,23 @@ else
 	TEST_DATABASE_URL='$(TEST_DATABASE_URL)' $(BIN)/python -m pytest -m "not browser"
 endif
 
-# bandit on the code and wapiti against the running site (see README).
+# ruff: the linter, and the formatter as a check (`make format` applies it).
+lint: setup-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: setup-dev
+	$(BIN)/ruff format .
+
+# Exact pins, compiled from the direct dependencies in the .in files; run
+# after changing one, or with UPGRADE=1 to move every pin to the newest.
+lock: setup-dev
+	$(BIN)/pip-compile -q --no-header --no-emit-index-url --no-emit-find-links --strip-extras \
+		$(if $(UPGRADE),--upgrade) requirements.in -o requirements.txt
+	$(BIN)/pip-compile -q --no-header --no-emit-index-url --no-emit-find-links --strip-extras \
+		$(if $(UPGRADE),--upgrade) requirements-dev.in -o requirements-dev.txt
+
+# bandit on the code and wapiti against the running site (see docs/security.md).
 scan: setup-dev
 	.ci/scan
 
@@ -53,7 +69,7 @@ $(VENV)/.installed: requirements.txt
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt
 	touch $@
 
-$(VENV)/.installed-dev: requirements-dev.txt requirements.txt
+$(VENV)/.installed-dev: requirements-dev.txt $(VENV)/.installed
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $@
 

@@ -7,6 +7,7 @@
 One access line per request goes to standard output; gunicorn's own
 messages and errors go to standard error.
 """
+
 import os
 
 wsgi_app = "app:create_app()"

@@ -1,19 +1,8 @@
-"""The database: Peewee models for articles, tags and editors, and the queries on them.
+"""The Peewee models for articles, tags, editors and tokens, and the queries on them."""
 
-`db_wrapper` is bound to a real database by `app.create_app()`; everything
-else in the project reaches the database through the models defined here.
-"""
-import atexit
-import copy
 import hashlib
-import logging
-import re
 import secrets
-import threading
-import time
-import unicodedata
-from collections import Counter
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 from peewee import (
     SQL,
@@ -25,89 +14,16 @@ from peewee import (
     ForeignKeyField,
     IntegerField,
     NodeList,
-    OperationalError,
-    PostgresqlDatabase,
     SqliteDatabase,
     TextField,
     fn,
 )
-from playhouse.db_url import connect
-from playhouse.flask_utils import FlaskDB
-from playhouse.migrate import SchemaMigrator, migrate
 from werkzeug.security import check_password_hash, generate_password_hash
 
-# One connection per request, opened and closed by FlaskDB; static files
-# need none.
-db_wrapper = FlaskDB(excluded_routes=("static", "healthz"))
-
-SQLITE_PRAGMAS = {
-    "journal_mode": "wal",
-    # NORMAL is safe in WAL mode: a power cut can lose the last commits but
-    # never corrupts the database.
-    "synchronous": "normal",
-    "foreign_keys": 1,
-    "busy_timeout": 5000,
-}
-
-STATUSES = ("draft", "published")
-SCORES = ("hot", "quality", "impact")
-SORTS = ("new", *SCORES)  # feed orders: newest first, or by a score
-LANGUAGES = ("en", "zh")
-# Fields written in both languages, whose translations can fall out of step.
-TRANSLATED_FIELDS = ("category", "title", "summary", "analysis")
-# Their columns: category_en, category_zh, title_en, …
-TEXT_COLUMNS = tuple(f"{field}_{lang}" for field in TRANSLATED_FIELDS for lang in LANGUAGES)
-
-
-def open_database(url):
-    """Connect to a database URL; SQLite with our pragmas, through a pool of connections.
-
-    Opening a SQLite connection and setting its pragmas cost about 1 ms,
-    as much as a whole /healthz answer (measured); the pool keeps each
-    thread's connection open between requests.
-    """
-    if url.startswith("sqlite:"):
-        url = "sqlite+pool:" + url.removeprefix("sqlite:")
-    if url.startswith("sqlite+pool:"):
-        # A pooled connection serves one thread at a time, but not always the same one.
-        return connect(url, pragmas=SQLITE_PRAGMAS, max_connections=64, stale_timeout=600, check_same_thread=False)
-    return connect(url)
-
-
-def database():
-    """The real database behind the FlaskDB proxy."""
-    return db_wrapper.database.obj
-
-
-def write_transaction(db=None):
-    """A transaction for writing (on the app's database unless `db` is given).
-
-    SQLite takes the write lock at BEGIN IMMEDIATE, so concurrent writers wait
-    on the busy timeout instead of failing with "database is locked" when a
-    deferred transaction tries to upgrade its read lock. PostgreSQL locks
-    rows, not the database: a plain transaction, with `lock_table` where a
-    check and a write must not interleave.
-    """
-    db = db or database()
-    if isinstance(db, SqliteDatabase):
-        return db.atomic("IMMEDIATE")
-    return db.atomic()
-
-
-def lock_table(model):
-    """Within a write transaction, make other writers of `model`'s table wait until it ends.
-
-    What BEGIN IMMEDIATE already does for every table on SQLite. On
-    PostgreSQL, SHARE ROW EXCLUSIVE lets readers through but conflicts with
-    itself and with every INSERT, UPDATE and DELETE.
-    """
-    db = database()
-    if isinstance(db, PostgresqlDatabase):
-        db.execute_sql(f'LOCK TABLE "{model._meta.table_name}" IN SHARE ROW EXCLUSIVE MODE')
-
-
-def utcnow():
-    return datetime.now(timezone.utc)
+from ainews import rules
+from ainews.clock import utcnow
+from ainews.db import db_wrapper, lock_table, write_transaction
+from ainews.rules import SCORES, SESSION_LIFETIME, STATUSES
 
 
 class UTCDateTimeField(DateTimeField):
@@ -123,13 +39,6 @@ class UTCDateTimeField(DateTimeField):
         if isinstance(value, datetime) and value.tzinfo is None:
             value = value.replace(tzinfo=timezone.utc)
         return value
-
-
-def slugify(text):
-    """ASCII slug: lowercase words joined by hyphens ("" if none survive)."""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    words = re.findall(r"[a-z0-9]+", ascii_text.lower())
-    return "-".join(words)[:80].strip("-")
 
 
 class BaseModel(db_wrapper.Model):
@@ -152,32 +61,38 @@ class NeverReusedIdField(AutoField):
 
 
 class Tag(BaseModel):
-    slug = CharField(max_length=60, unique=True)
-    name_en = CharField(max_length=60)
-    name_zh = CharField(max_length=60)
+    slug = CharField(max_length=rules.TAG_SLUG_MAX, unique=True)
+    name_en = CharField(max_length=rules.TAG_NAME_MAX)
+    name_zh = CharField(max_length=rules.TAG_NAME_MAX)
 
     def name(self, lang):
         return getattr(self, f"name_{lang}") or self.name_en or self.name_zh
 
 
+def score_check(column):
+    low, high = rules.SCORE_RANGE
+    return Check(f"{column} BETWEEN {low} AND {high}")
+
+
 class Article(BaseModel):
     id = NeverReusedIdField()
-    slug = CharField(max_length=100, unique=True)
-    category_en = CharField(max_length=60, default="AI News")
-    category_zh = CharField(max_length=60, default="AI资讯")
-    title_en = CharField(max_length=300, default="")
-    title_zh = CharField(max_length=300, default="")
+    slug = CharField(max_length=rules.SLUG_MAX, unique=True)
+    category_en = CharField(max_length=rules.TEXT_LIMITS["category"], default=rules.CATEGORY_DEFAULTS["category_en"])
+    category_zh = CharField(max_length=rules.TEXT_LIMITS["category"], default=rules.CATEGORY_DEFAULTS["category_zh"])
+    title_en = CharField(max_length=rules.TEXT_LIMITS["title"], default="")
+    title_zh = CharField(max_length=rules.TEXT_LIMITS["title"], default="")
     summary_en = TextField(default="")
     summary_zh = TextField(default="")
     analysis_en = TextField(default="")
     analysis_zh = TextField(default="")
-    hot = IntegerField(default=0, constraints=[Check("hot BETWEEN 0 AND 100")])
-    quality = IntegerField(default=0, constraints=[Check("quality BETWEEN 0 AND 100")])
-    impact = IntegerField(default=0, constraints=[Check("impact BETWEEN 0 AND 100")])
+    hot = IntegerField(default=0, constraints=[score_check("hot")])
+    quality = IntegerField(default=0, constraints=[score_check("quality")])
+    impact = IntegerField(default=0, constraints=[score_check("impact")])
     ai_generated = BooleanField(default=False)
     status = CharField(
-        max_length=10, default="draft",
-        constraints=[Check("status IN ('draft', 'published')")],
+        max_length=10,
+        default=rules.DEFAULT_STATUS,
+        constraints=[Check("status IN ({})".format(", ".join(f"'{status}'" for status in STATUSES)))],
     )
     published_at = UTCDateTimeField(null=True)
     updated_at = UTCDateTimeField(null=True)
@@ -188,11 +103,11 @@ class Article(BaseModel):
     version = IntegerField(default=1)
     # Space-separated field names such as "summary_zh": translations that may
     # be out of date because the other language changed after them.
-    outdated = CharField(max_length=200, default="")
+    outdated = CharField(max_length=rules.OUTDATED_MAX, default="")
     # Provenance, set by the pipelines that write drafts through the API:
     # where the story came from, and which model wrote the text when.
-    source_url = CharField(max_length=500, default="")
-    model = CharField(max_length=100, default="")
+    source_url = CharField(max_length=rules.SOURCE_URL_MAX, default="")
+    model = CharField(max_length=rules.MODEL_NAME_MAX, default="")
     generated_at = UTCDateTimeField(null=True)
 
     class Meta:
@@ -240,15 +155,10 @@ class Article(BaseModel):
             attach_tags([article])
         return article
 
-    @staticmethod
-    def base_slug(title_en, title_zh=""):
-        """The slug a title asks for: from the English title, else a stable one."""
-        return slugify(title_en) or "article-" + hashlib.sha1(title_zh.encode(), usedforsecurity=False).hexdigest()[:8]
-
     @classmethod
     def unique_slug(cls, title_en, title_zh=""):
         """The base slug, numbered if another article has it already."""
-        base = slug = cls.base_slug(title_en, title_zh)
+        base = slug = rules.article_slug(title_en, title_zh)
         n = 1
         while cls.select().where(cls.slug == slug).exists():
             n += 1
@@ -266,9 +176,8 @@ class Article(BaseModel):
     def validate(self):
         """Raise ValueError unless the fields make a storable article."""
         for name in SCORES:
-            value = getattr(self, name)
-            if not isinstance(value, int) or not 0 <= value <= 100:
-                raise ValueError(f"{name} must be an integer from 0 to 100")
+            if not rules.score_ok(getattr(self, name)):
+                raise ValueError(f"{name} must be an integer from {rules.SCORE_RANGE[0]} to {rules.SCORE_RANGE[1]}")
         if self.status not in STATUSES:
             raise ValueError(f"status must be one of {STATUSES}")
         if not (self.title_en or self.title_zh):
@@ -281,76 +190,6 @@ class Article(BaseModel):
         if self.status == "published" and self.published_at is None:
             self.published_at = utcnow()
         return super().save(*args, **kwargs)
-
-
-class ViewCounter:
-    """Article views, counted in memory and written together once a second.
-
-    Writing each view at once made every article page a write transaction
-    that queues behind every other worker's writes (with wrk and 2 gunicorn
-    workers, a median of 121 article pages a second against 166 without
-    counting; see README). Here a page view only adds to a counter; a thread
-    writes all the counts of the last `interval` seconds in one transaction.
-    No view is lost: counts whose write fails are kept for the next one,
-    and the process writes what is left when it exits (gunicorn's
-    `worker_exit` hook and `atexit`). Only a killed process (SIGKILL, a
-    worker timeout) loses its last second. With `interval=0` every view is
-    written at once, before the response (tests use that).
-    """
-
-    def __init__(self, db, interval=1.0):
-        self.db = db
-        self.interval = interval
-        self.pending = Counter()
-        self.lock = threading.Lock()  # guards `pending`
-        self.writing = threading.Lock()  # one write at a time, so an exit waits for the timer's
-        self.timer = None
-
-    def add(self, article_id):
-        with self.lock:
-            self.pending[article_id] += 1
-            if self.interval and self.timer is None:
-                # Started on first use, so a server that forks after
-                # creating the app starts it in each worker.
-                self.timer = threading.Thread(target=self.run, name="view-counter", daemon=True)
-                self.timer.start()
-                atexit.register(self.flush_quietly)
-        if not self.interval:
-            self.flush()
-
-    def flush(self):
-        """Write the pending counts; returns how many views were written."""
-        with self.writing:
-            with self.lock:
-                batch, self.pending = self.pending, Counter()
-            if not batch:
-                return 0
-            was_closed = self.db.is_closed()
-            try:
-                with write_transaction(self.db):
-                    for article_id, views in sorted(batch.items()):
-                        Article.update(views=Article.views + views).where(Article.id == article_id).execute(self.db)
-            except Exception:
-                with self.lock:
-                    self.pending.update(batch)
-                raise
-            finally:
-                if was_closed:
-                    self.db.close()
-            return sum(batch.values())
-
-    def flush_quietly(self):
-        """Flush, logging a failure instead of raising: the counts wait for the next try."""
-        try:
-            self.flush()
-        except Exception:
-            logging.getLogger(__name__).exception("could not write %d article views", sum(self.pending.values()))
-
-    def run(self):
-        """The timer thread: a flush every `interval` seconds, as long as the process lives."""
-        while True:
-            time.sleep(self.interval)
-            self.flush_quietly()
 
 
 class ArticleTag(BaseModel):
@@ -399,15 +238,10 @@ def set_tags(article, tags):
             ArticleTag.create(article=article, tag=tag)
 
 
-PASSWORD_MIN_LENGTH = 10
-PASSWORD_MAX_LENGTH = 200  # hashing is deliberately slow; keep it bounded
-SESSION_LIFETIME = timedelta(days=14)
-
-
 class Editor(BaseModel):
     """Someone who may write and publish articles."""
 
-    name = CharField(max_length=40, unique=True)
+    name = CharField(max_length=rules.EDITOR_NAME_MAX, unique=True)
     password_hash = CharField(max_length=255)
     created_at = UTCDateTimeField(default=utcnow)
 
@@ -458,7 +292,8 @@ class EditorSession(BaseModel):
         if not token:
             return None
         session = (
-            cls.select(cls, Editor).join(Editor)
+            cls.select(cls, Editor)
+            .join(Editor)
             .where((cls.token_hash == hash_secret(token)) & (cls.created_at > utcnow() - SESSION_LIFETIME))
             .first()
         )
@@ -518,16 +353,14 @@ class LoginFailure(BaseModel):
 class ApiToken(BaseModel):
     """A bearer token for the write API. Only its hash is stored; it is shown once."""
 
-    PREFIX = "ainews_"
-
-    name = CharField(max_length=60, unique=True)
+    name = CharField(max_length=rules.TOKEN_NAME_MAX, unique=True)
     token_hash = CharField(max_length=64, unique=True)
     created_at = UTCDateTimeField(default=utcnow)
 
     @classmethod
     def issue(cls, name):
         """A new token called `name`; returns the token itself, which is not kept."""
-        token = cls.PREFIX + secrets.token_urlsafe(32)
+        token = rules.TOKEN_PREFIX + secrets.token_urlsafe(32)
         with write_transaction():
             cls.create(name=name, token_hash=hash_secret(token))
         return token
@@ -541,176 +374,6 @@ class ApiToken(BaseModel):
 
 
 MODELS = [Tag, Article, ArticleTag, Editor, EditorSession, LoginFailure, ApiToken]
-
-
-class EditConflict(Exception):
-    """Someone else saved the article after the editor loaded it."""
-
-    def __init__(self, current):
-        super().__init__(f"article {current.id} is at version {current.version}")
-        self.current = current
-
-
-def outdated_translations(old, new, marks, checked=()):
-    """The translations that may be out of date after a save.
-
-    Editing one language of a field (and not the other) marks the other one,
-    if it has text. Editing a marked translation is bringing it up to date:
-    that clears its mark without marking the other language. Ticking a
-    translation as checked clears its mark too.
-    """
-    marks = set(marks.split()) - set(checked)
-    for field in TRANSLATED_FIELDS:
-        for lang, other in (("en", "zh"), ("zh", "en")):
-            name, other_name = f"{field}_{lang}", f"{field}_{other}"
-            if old[name] != new[name]:
-                catching_up = name in marks
-                marks.discard(name)
-                if old[other_name] == new[other_name] and not catching_up:
-                    marks.add(other_name)
-    return " ".join(sorted(name for name in marks if new.get(name)))
-
-
-def save_article(article, values, tags, expected_version=None, checked=()):
-    """Save an editor's changes to a new or existing article, tags included.
-
-    An existing article is only written if it is still at `expected_version`;
-    otherwise EditConflict carries the newer stored article. Changing a
-    published article, even just its tags or scores, marks it updated.
-    """
-    with write_transaction():
-        for tag in tags:
-            if tag.id is None:
-                tag.save()
-        if article.id is None:
-            article = Article(**values)
-            article.save()
-            set_tags(article, tags)
-            article.tags = tags
-            return article
-        stored = Article.get_by_id(article.id)
-        attach_tags([stored])
-        if stored.version != expected_version:
-            raise EditConflict(stored)
-        old = {name: getattr(stored, name) for name in values}
-        changed = old != values or sorted(t.slug for t in stored.tags) != sorted(t.slug for t in tags)
-        if not changed and not checked:
-            return stored
-        values = dict(values, outdated=outdated_translations(old, values, stored.outdated, checked))
-        if values.get("published_at") is None:
-            values["published_at"] = stored.published_at
-        if changed and stored.status == "published" and values["status"] == "published":
-            values["updated_at"] = utcnow()
-        for name, value in values.items():
-            setattr(stored, name, value)
-        stored.version += 1
-        if stored.status == "published" and stored.published_at is None:
-            stored.published_at = utcnow()
-        stored.validate()
-        # The version in the WHERE clause makes the check and the write one
-        # step, whatever the database's isolation level.
-        written = (
-            Article.update({getattr(Article, name): getattr(stored, name) for name in [*values, "published_at", "version"]})
-            .where((Article.id == stored.id) & (Article.version == expected_version))
-            .execute()
-        )
-        if not written:
-            raise EditConflict(Article.get_by_id(stored.id))
-        set_tags(stored, tags)
-        stored.tags = tags
-        return stored
-
-
-def create_tables():
-    """Create missing tables, add columns that newer code expects, and the search index."""
-    # search.py builds on these models, so it is imported here, not at the top.
-    import search
-
-    db = database()
-    with db.connection_context():
-        db.create_tables(MODELS, safe=True)
-        add_missing_columns(db)
-        search.install(db)
-        install_change_counter(db)
-    update_statistics()
-
-
-# What reader pages show: a change to any of these tables may change a page.
-SHOWN_TABLES = ("article", "tag", "articletag")
-
-
-def install_change_counter(db):
-    """SQLite: `sitestate.version`, which triggers bump on every change to what readers see.
-
-    Remembered pages (pagecache.py) are keyed by it. The triggers run inside
-    the writing transaction, so a reader sees the new version exactly when it
-    sees the new rows, whatever process or tool made the change.
-    """
-    if not isinstance(db, SqliteDatabase):
-        return
-    db.execute_sql("CREATE TABLE IF NOT EXISTS sitestate (id INTEGER PRIMARY KEY CHECK (id = 1), version INTEGER NOT NULL)")
-    db.execute_sql("INSERT OR IGNORE INTO sitestate (id, version) VALUES (1, 0)")
-    for table in SHOWN_TABLES:
-        for event in ("INSERT", "UPDATE", "DELETE"):
-            db.execute_sql(
-                f"CREATE TRIGGER IF NOT EXISTS {table}_{event.lower()}_changes_site AFTER {event} ON {table} "  # nosec B608 # names from the constants above
-                "BEGIN UPDATE sitestate SET version = version + 1 WHERE id = 1; END"
-            )
-
-
-def content_version(db=None):
-    """The change counter, or None where there is none (PostgreSQL, a database not yet upgraded)."""
-    db = db or database()
-    if not isinstance(db, SqliteDatabase):
-        return None
-    try:
-        row = db.execute_sql("SELECT version FROM sitestate WHERE id = 1").fetchone()
-    except OperationalError:
-        return None
-    return row[0] if row else None
-
-
-def update_statistics():
-    """Let the planner know the tables' sizes.
-
-    Without statistics SQLite may sort a score-ordered feed in a temporary
-    B-tree instead of reading the score's index (11x slower at 12,000
-    articles, measured). With `analysis_limit` ANALYZE samples each index
-    instead of reading it all, so it is cheap enough to run at every start.
-    PostgreSQL's ANALYZE samples by itself; its autovacuum keeps statistics
-    fresh later, but only a while after a bulk import.
-    """
-    db = database()
-    with db.connection_context():
-        if isinstance(db, SqliteDatabase):
-            db.execute_sql("PRAGMA analysis_limit = 1000")
-        for model in (Article, ArticleTag, Tag):
-            if model.table_exists():
-                db.execute_sql(f'ANALYZE "{model._meta.table_name}"')
-
-
-def add_missing_columns(db):
-    """The one kind of schema change so far: a new column with a default.
-
-    The column is added nullable and filled with its default: making it NOT
-    NULL would make SQLite rebuild the table, which the search triggers that
-    name it forbid. The models always write a value anyway.
-    """
-    migrator = SchemaMigrator.from_database(db)
-    operations = []
-    for model in MODELS:
-        table = model._meta.table_name
-        existing = {column.name for column in db.get_columns(table)}
-        for field in model._meta.sorted_fields:
-            if field.column_name not in existing:
-                column = copy.copy(field)
-                column.null = True
-                operations.append(migrator.add_column(table, field.column_name, column))
-                if field.default is not None:
-                    operations.append(migrator.apply_default(table, field.column_name, field))
-    if operations:
-        with write_transaction():
-            migrate(*operations)
 
 
 def article_count():

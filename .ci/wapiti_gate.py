@@ -9,6 +9,7 @@ every 5xx in the access log, which also catches those wapiti did not
 attribute). Other anomalies, such as slow answers to time-based probes, are
 printed but do not fail: on a shared CI machine they measure the machine.
 """
+
 import json
 import re
 import sys
@@ -16,8 +17,10 @@ from collections import Counter
 
 # (category, wapiti's text): why the finding is accepted.
 ACCEPTED = {
-    ("HTTP Secure Headers", "X-XSS-Protection is not set"):
-        "deliberately not sent: browsers removed the XSS auditor it controlled; the strict CSP does that job",
+    (
+        "HTTP Secure Headers",
+        "X-XSS-Protection is not set",
+    ): "deliberately not sent: browsers removed the XSS auditor it controlled; the strict CSP does that job",
 }
 
 
@@ -28,7 +31,9 @@ def main(report_path, access_log_path):
     for category, findings in sorted(report.get("vulnerabilities", {}).items()):
         for finding in findings:
             why = ACCEPTED.get((category, finding["info"]))
-            line = f"{category}: {finding['method']} {finding['path']} {finding.get('parameter') or ''} {finding['info']}"
+            line = (
+                f"{category}: {finding['method']} {finding['path']} {finding.get('parameter') or ''} {finding['info']}"
+            )
             if why:
                 print(f"accepted  {line}\n          ({why})")
             else:
@@ -38,7 +43,8 @@ def main(report_path, access_log_path):
         for finding in findings:
             fatal = category == "Internal Server Error"
             failures += fatal
-            print(f"{'FAIL' if fatal else 'anomaly':9} {category}: {finding['method']} {finding['path']} {finding['info']}")
+            where = f"{finding['method']} {finding['path']}"
+            print(f"{'FAIL' if fatal else 'anomaly':9} {category}: {where} {finding['info']}")
     with open(access_log_path) as f:
         statuses = Counter(match.group(1) for line in f if (match := re.search(r'" (\d{3}) ', line)))
     errors = sum(count for status, count in statuses.items() if status.startswith("5"))

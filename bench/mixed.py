@@ -12,6 +12,7 @@ the figures: no 5xx answers, every edit saved and the stored article equal
 to the last one, and exactly one view stored per article page served.
 Exits with 1 if a check fails.
 """
+
 import argparse
 import http.client
 import importlib.util
@@ -35,8 +36,11 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, ROOT)
 
+from ainews.clock import utcnow
+from ainews.db import database, write_transaction  # noqa: E402
+from ainews.schema import create_tables  # noqa: E402
 from app import create_app  # noqa: E402
-from models import Article, Editor, create_tables, database, utcnow, write_transaction  # noqa: E402
+from models import Article, Editor  # noqa: E402
 
 EDITOR, PASSWORD = "bench-editor", "a long bench password"
 SEARCHES = ["开源", "model", "AI", "监管 policy", "open source", "芯片"]
@@ -66,13 +70,30 @@ def build_database(path, articles):
 
 def start_gunicorn(path, log_dir, threads):
     """gunicorn with 2 workers on a free port of 127.0.0.1; returns the process and the port."""
-    environ = dict(os.environ, DATABASE_URL=f"sqlite:///{path}", SECRET_KEY="bench", APP_ENV="production",
-                   BIND="127.0.0.1:0", WEB_CONCURRENCY="2", THREADS=str(threads))
+    environ = dict(
+        os.environ,
+        DATABASE_URL=f"sqlite:///{path}",
+        SECRET_KEY="bench",
+        APP_ENV="production",
+        BIND="127.0.0.1:0",
+        WEB_CONCURRENCY="2",
+        THREADS=str(threads),
+    )
     error_log = open(os.path.join(log_dir, "error.log"), "w+")
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--config", os.path.join(ROOT, "gunicorn.conf.py"),
-         "--access-logfile", os.path.join(log_dir, "access.log")],
-        cwd=ROOT, env=environ, stdout=subprocess.DEVNULL, stderr=error_log,
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--config",
+            os.path.join(ROOT, "gunicorn.conf.py"),
+            "--access-logfile",
+            os.path.join(log_dir, "access.log"),
+        ],
+        cwd=ROOT,
+        env=environ,
+        stdout=subprocess.DEVNULL,
+        stderr=error_log,
     )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -211,8 +232,7 @@ def editor(port, article_id, results, stop, saved_texts):
     browser = Browser(port)
     status, _headers, page = browser.request("GET", "/editor/login")
     fields = form_fields(page)
-    status, _headers, _page = browser.request("POST", "/editor/login", dict(
-        fields, name=EDITOR, password=PASSWORD))
+    status, _headers, _page = browser.request("POST", "/editor/login", dict(fields, name=EDITOR, password=PASSWORD))
     if status != 303:
         results.errors.append(f"sign-in answered {status}")
         return
@@ -240,9 +260,13 @@ def editor(port, article_id, results, stop, saved_texts):
 def online_backup(path, target):
     """`flask backup` in the middle of the load; a check line and whether it passed."""
     start = time.perf_counter()
-    done = subprocess.run([os.path.join(os.path.dirname(sys.executable), "flask"), "backup", target], cwd=ROOT,
-                          env=dict(os.environ, DATABASE_URL=f"sqlite:///{path}", SECRET_KEY="bench"),
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        [os.path.join(os.path.dirname(sys.executable), "flask"), "backup", target],
+        cwd=ROOT,
+        env=dict(os.environ, DATABASE_URL=f"sqlite:///{path}", SECRET_KEY="bench"),
+        capture_output=True,
+        text=True,
+    )
     seconds = time.perf_counter() - start
     if done.returncode != 0:
         return f"flask backup during the load failed: {done.stderr.strip()}", False
@@ -256,7 +280,8 @@ def stored(path, article_id):
     connection = sqlite3.connect(path)
     views = connection.execute("SELECT sum(views) FROM article").fetchone()[0]
     summary, version = connection.execute(
-        "SELECT summary_en, version FROM article WHERE id = ?", (article_id,)).fetchone()
+        "SELECT summary_en, version FROM article WHERE id = ?", (article_id,)
+    ).fetchone()
     connection.close()
     return views, summary, version
 
@@ -267,8 +292,10 @@ def report(results, seconds):
         times = sorted(times)
         p99 = times[min(len(times) - 1, int(0.99 * len(times)))]
         statuses = ", ".join(f"{status}: {count}" for status, count in sorted(results.statuses[route].items()))
-        print(f"{route:16} {len(times):>9} {len(times) / seconds:7.1f} {statistics.median(times) * 1000:7.1f}"
-              f" {p99 * 1000:7.1f}  {statuses}")
+        print(
+            f"{route:16} {len(times):>9} {len(times) / seconds:7.1f} {statistics.median(times) * 1000:7.1f}"
+            f" {p99 * 1000:7.1f}  {statuses}"
+        )
 
 
 def main():
@@ -283,7 +310,7 @@ def main():
         path = os.path.join(tmp, "mixed.db")
         slugs = build_database(path, args.articles)
         connection = sqlite3.connect(path)
-        article_id, = connection.execute("SELECT id FROM article WHERE slug = ?", (slugs[0],)).fetchone()
+        (article_id,) = connection.execute("SELECT id FROM article WHERE slug = ?", (slugs[0],)).fetchone()
         views_before, _summary, version_before = stored(path, article_id)
         connection.close()
 
@@ -307,11 +334,14 @@ def main():
             locked = f.read().count("database is locked")
 
         views_after, summary, version = stored(path, article_id)
-        print(f"mixed load: {elapsed:.0f} s against gunicorn (2 workers x {args.threads} threads), "
-              f"{args.readers} reader threads and 1 editor, {args.articles} articles")
+        print(
+            f"mixed load: {elapsed:.0f} s against gunicorn (2 workers x {args.threads} threads), "
+            f"{args.readers} reader threads and 1 editor, {args.articles} articles"
+        )
         report(results, elapsed)
-        server_errors = sum(count for statuses in results.statuses.values()
-                            for status, count in statuses.items() if status >= 500)
+        server_errors = sum(
+            count for statuses in results.statuses.values() for status, count in statuses.items() if status >= 500
+        )
         attempted = sum(results.statuses["editor save"].values())
         pages = results.count("article", 200)
         views = views_after - views_before
@@ -319,9 +349,11 @@ def main():
             (f"5xx answers: {server_errors}", server_errors == 0),
             (f"client errors (timeouts, resets): {len(results.errors)} {results.errors[:3]}", not results.errors),
             (f"edits: {attempted} attempted, {len(saved_texts)} saved", attempted == len(saved_texts) > 0),
-            (f"stored article is the last saved edit (version {version_before} -> {version}, "
-             f"{len(saved_texts)} saves)",
-             bool(saved_texts) and summary == saved_texts[-1] and version == version_before + len(saved_texts)),
+            (
+                f"stored article is the last saved edit (version {version_before} -> {version}, "
+                f"{len(saved_texts)} saves)",
+                bool(saved_texts) and summary == saved_texts[-1] and version == version_before + len(saved_texts),
+            ),
             (f"views: {pages} article pages served, {views} views stored", views == pages),
             (f'"database is locked" in the server log: {locked}', locked == 0),
             backup_check,

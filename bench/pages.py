@@ -5,6 +5,7 @@
 Builds a throwaway SQLite database with the demo articles plus generated
 ones, then asks each route once through Flask's test client.
 """
+
 import gzip
 import logging
 import os
@@ -14,9 +15,12 @@ from datetime import timedelta
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
+from ainews.clock import utcnow
+from ainews.db import database, write_transaction  # noqa: E402
+from ainews.ops.demo import seed_demo  # noqa: E402
+from ainews.schema import create_tables  # noqa: E402
 from app import create_app  # noqa: E402
-from commands import seed_demo  # noqa: E402
-from models import Article, create_tables, database, utcnow, write_transaction  # noqa: E402
+from models import Article  # noqa: E402
 
 
 class Counter(logging.Handler):
@@ -33,9 +37,14 @@ def fill(extra):
         with write_transaction():
             for n in range(extra):
                 Article.create(
-                    slug=f"generated-{n}", title_en=f"Generated article {n}", title_zh=f"生成的文章 {n}",
-                    summary_en="A generated summary. " * 3, summary_zh="生成的摘要。" * 3,
-                    status="published", published_at=now - timedelta(minutes=n), hot=n % 101,
+                    slug=f"generated-{n}",
+                    title_en=f"Generated article {n}",
+                    title_zh=f"生成的文章 {n}",
+                    summary_en="A generated summary. " * 3,
+                    summary_zh="生成的摘要。" * 3,
+                    status="published",
+                    published_at=now - timedelta(minutes=n),
+                    hot=n % 101,
                 )
 
 
@@ -66,8 +75,11 @@ def main():
             ("feed swap (htmx)", "/zh/?view=one", htmx),
             ("article page", "/en/articles/" + slug, None),
             ("card fragment (htmx)", f"/en/articles/{slug}/card?show=zh", htmx),
-            ("clock answer, 20 stamps", "/en/times?" + "&".join(
-                f"t=2026-11-{d:02d}T10:00:00Z" for d in range(1, 21)), htmx),
+            (
+                "clock answer, 20 stamps",
+                "/en/times?" + "&".join(f"t=2026-11-{d:02d}T10:00:00Z" for d in range(1, 21)),
+                htmx,
+            ),
             ("static: htmx.min.js", "/static/vendor/htmx.min.js", None),
             ("static: style.css", "/static/style.css", None),
             ("static: app.js", "/static/app.js", None),
@@ -81,7 +93,9 @@ def main():
             print(f"{name:28} {status:>6} {queries:>7} {raw:>8} {packed:>8}")
         first_view = sum(sizes[n] for n in sizes if n.startswith("static") or n == "feed page (en)")
         print(f"first view of the feed (HTML + CSS + JS, gzipped): {first_view} bytes")
-        print(f"card fragment / full feed page (gzipped): {sizes['card fragment (htmx)'] / sizes['feed page (en)']:.1%}")
+        print(
+            f"card fragment / full feed page (gzipped): {sizes['card fragment (htmx)'] / sizes['feed page (en)']:.1%}"
+        )
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ the number of results, beside the feed's own queries as a baseline.
 With --database-url it fills that PostgreSQL database instead, which must
 hold no articles yet (or measures it as it is, with --keep).
 """
+
 import argparse
 import os
 import random
@@ -20,11 +21,12 @@ from datetime import timedelta
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-import search  # noqa: E402
+from ainews import search  # noqa: E402
+from ainews.clock import utcnow
+from ainews.db import database, write_transaction  # noqa: E402
+from ainews.schema import create_tables, update_statistics  # noqa: E402
 from app import create_app  # noqa: E402
-from models import (  # noqa: E402
-    Article, ArticleTag, Tag, article_count, create_tables, database, update_statistics, utcnow, write_transaction,
-)
+from models import Article, ArticleTag, Tag, article_count  # noqa: E402
 
 # Word lists, drawn from on a rough Zipf curve like real text. The lists are
 # short, so most words still turn up in most articles: a hard case for one-
@@ -47,12 +49,22 @@ ZH_WORDS = """的 了 在 和 是 与 对 将 也 这 一个 新 更 中 上 模
 EN_RARE = ["neuromorphic", "photonic", "homomorphic", "zettascale"]
 ZH_RARE = ["类脑", "光子", "同态加密", "量子退火"]
 TAGS = [
-    ("open-source", "Open Source", "开源"), ("policy", "Policy", "政策"),
-    ("ethics", "Ethics", "伦理"), ("chips", "Chips", "芯片"), ("research", "Research", "研究"),
-    ("funding", "Funding", "融资"), ("safety", "Safety", "安全"), ("robotics", "Robotics", "机器人"),
-    ("education", "Education", "教育"), ("health", "Health", "医疗"), ("law", "Law", "法律"),
-    ("agents", "Agents", "智能体"), ("cloud", "Cloud", "云计算"), ("china", "China", "中国"),
-    ("europe", "Europe", "欧洲"), ("startups", "Startups", "初创公司"),
+    ("open-source", "Open Source", "开源"),
+    ("policy", "Policy", "政策"),
+    ("ethics", "Ethics", "伦理"),
+    ("chips", "Chips", "芯片"),
+    ("research", "Research", "研究"),
+    ("funding", "Funding", "融资"),
+    ("safety", "Safety", "安全"),
+    ("robotics", "Robotics", "机器人"),
+    ("education", "Education", "教育"),
+    ("health", "Health", "医疗"),
+    ("law", "Law", "法律"),
+    ("agents", "Agents", "智能体"),
+    ("cloud", "Cloud", "云计算"),
+    ("china", "China", "中国"),
+    ("europe", "Europe", "欧洲"),
+    ("startups", "Startups", "初创公司"),
 ]
 QUERIES = [
     ("zh 2 chars, common", "开源"),
@@ -116,8 +128,11 @@ class Writer:
             "summary_zh": self.prose(self.zh_sentences, 200, ""),
             "analysis_en": self.now_and_then(self.prose(self.en_sentences, 1500, " "), EN_RARE, " "),
             "analysis_zh": self.now_and_then(self.prose(self.zh_sentences, 1500, ""), ZH_RARE, ""),
-            "hot": n % 101, "quality": (n * 7) % 101, "impact": (n * 13) % 101,
-            "status": status, "published_at": published_at,
+            "hot": n % 101,
+            "quality": (n * 7) % 101,
+            "impact": (n * 13) % 101,
+            "status": status,
+            "published_at": published_at,
         }
 
 
@@ -167,10 +182,16 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=int, default=100_000, help="how many to generate (100000)")
     parser.add_argument("--runs", type=int, default=20, help="runs of each query (20)")
-    parser.add_argument("--keep", metavar="PATH",
-                        help="build the database at PATH and keep it; if PATH exists, measure it without rebuilding")
-    parser.add_argument("--database-url", metavar="URL",
-                        help="a PostgreSQL database to fill (it must have no articles) or, with --keep, to measure")
+    parser.add_argument(
+        "--keep",
+        metavar="PATH",
+        help="build the database at PATH and keep it; if PATH exists, measure it without rebuilding",
+    )
+    parser.add_argument(
+        "--database-url",
+        metavar="URL",
+        help="a PostgreSQL database to fill (it must have no articles) or, with --keep, to measure",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         path = args.keep or os.path.join(tmp, "bench.db")
@@ -185,12 +206,15 @@ def main():
                 start = time.perf_counter()
                 fill(args.articles)
                 seconds = time.perf_counter() - start
-                print(f"{args.articles} articles written, index kept by the triggers, in {seconds:.0f} s "
-                      f"({seconds / args.articles * 1000:.1f} ms each); database {size_mib(url):.0f} MiB")
+                print(
+                    f"{args.articles} articles written, index kept by the triggers, in {seconds:.0f} s "
+                    f"({seconds / args.articles * 1000:.1f} ms each); database {size_mib(url):.0f} MiB"
+                )
             update_statistics()  # as `flask init-db` and every server start do
             if url.startswith("postgres"):
                 database().execute_sql("ANALYZE article_search")  # autovacuum would, a while later
-            print(f"{Article.select().count()} articles in {url if args.keep or args.database_url else 'a temporary database'}")
+            where = url if args.keep or args.database_url else "a temporary database"
+            print(f"{Article.select().count()} articles in {where}")
             report(args.runs)
 
 

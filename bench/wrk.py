@@ -15,6 +15,7 @@ that database instead (filled with the first --articles size if empty).
 wrk is Debian's package: `apt-get install wrk`. Everything printed is also
 written to bench/out/.
 """
+
 import argparse
 import gzip
 import json
@@ -35,11 +36,13 @@ sys.path.insert(0, ROOT)
 
 import brotli  # noqa: E402
 
-import app as app_module  # noqa: E402
+from ainews.db import database  # noqa: E402
+from ainews.i18n import iso_utc  # noqa: E402
+from ainews.reader import pages as reader_pages
+from ainews.schema import create_tables, update_statistics  # noqa: E402
 from app import create_app  # noqa: E402
 from bench.search import fill  # noqa: E402
-from i18n import iso_utc  # noqa: E402
-from models import Article, create_tables, database, update_statistics  # noqa: E402
+from models import Article  # noqa: E402
 
 OUT = os.path.join(ROOT, "bench", "out")
 HTMX = {"HX-Request": "true"}
@@ -54,9 +57,10 @@ MAX_CARD_FRAGMENT = 3 * 1024
 
 # Databases ---------------------------------------------------------------------
 
+
 def prepare_database(url, articles, rebuild):
     """Open (and if needed fill) the database; returns the app bound to it."""
-    path = url[len("sqlite:///"):] if url.startswith("sqlite:///") else None
+    path = url[len("sqlite:///") :] if url.startswith("sqlite:///") else None
     if path and rebuild and os.path.exists(path):
         for suffix in ("", "-wal", "-shm"):
             if os.path.exists(path + suffix):
@@ -81,6 +85,7 @@ def sqlite_url(articles, data_dir):
 
 
 # Routes ------------------------------------------------------------------------
+
 
 def routes(app):
     """(name, path, headers) of every measured route, with real slugs and stamps."""
@@ -121,8 +126,11 @@ def measure(client, path, headers):
         logger.removeHandler(counter)
     body = response.get_data()
     return {
-        "status": response.status_code, "queries": counter.count, "bytes": len(body),
-        "gzip": len(gzip.compress(body, compresslevel=6)), "brotli": len(brotli.compress(body, quality=4)),
+        "status": response.status_code,
+        "queries": counter.count,
+        "bytes": len(body),
+        "gzip": len(gzip.compress(body, compresslevel=6)),
+        "brotli": len(brotli.compress(body, quality=4)),
         "body": body,
     }
 
@@ -157,30 +165,39 @@ def first_view(client, feed_body):
 def feed_queries_by_cards(client):
     """SQL queries of a feed page rendered with 1, 20 and 50 cards: the same if there is no N+1."""
     counts = {}
-    default = app_module.PER_PAGE
-    client.application.config["REMEMBER_PAGES"] = False
+    default = reader_pages.PER_PAGE
+    client.application.config["CACHE_PAGES"] = False
     try:
         for cards in (1, 20, 50):
-            app_module.PER_PAGE = cards
+            reader_pages.PER_PAGE = cards
             counts[cards] = measure(client, "/en/", {})["queries"]
     finally:
-        app_module.PER_PAGE = default
-        client.application.config["REMEMBER_PAGES"] = True
+        reader_pages.PER_PAGE = default
+        client.application.config["CACHE_PAGES"] = True
     return counts
 
 
 def remembered_queries(client):
-    """SQL queries of a feed page served from memory (pagecache.py): asked twice, counted the second time."""
+    """SQL queries of a feed page served from memory (ainews/cache.py): asked twice, counted the second time."""
     measure(client, "/en/", {})
     return measure(client, "/en/", {})["queries"]
 
 
 # Load --------------------------------------------------------------------------
 
+
 def start_gunicorn(url, port, workers, threads, log, **settings):
     command = [
-        os.path.join(os.path.dirname(sys.executable), "gunicorn"), "--worker-class", "gthread",
-        "--workers", str(workers), "--threads", str(threads), "--bind", f"127.0.0.1:{port}", "app:create_app()",
+        os.path.join(os.path.dirname(sys.executable), "gunicorn"),
+        "--worker-class",
+        "gthread",
+        "--workers",
+        str(workers),
+        "--threads",
+        str(threads),
+        "--bind",
+        f"127.0.0.1:{port}",
+        "app:create_app()",
     ]
     env = dict(os.environ, DATABASE_URL=url, SECRET_KEY="bench", APP_ENV="production", **settings)  # nosec B106 # a throwaway key for a local benchmark
     server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)  # nosec B603 # a fixed command
@@ -228,7 +245,9 @@ def run_wrk(url, headers, seconds, connections, threads):
     errors += sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", output))
     return {
         "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
-        "p50": milliseconds(latency["50"]), "p99": milliseconds(latency["99"]), "errors": errors,
+        "p50": milliseconds(latency["50"]),
+        "p99": milliseconds(latency["99"]),
+        "errors": errors,
     }
 
 
@@ -239,6 +258,7 @@ def load_routes(args, measured, sizes):
     minute; a baseline measured next to each route keeps the ratio honest.
     The /healthz row shows the mean of those baseline runs.
     """
+
     def load(name, path, headers):
         target = f"http://127.0.0.1:{args.port}{path}"
         run_wrk(target, headers, 1, args.connections, args.wrk_threads)  # warm-up, not counted
@@ -261,6 +281,7 @@ def load_routes(args, measured, sizes):
 
 # Report ------------------------------------------------------------------------
 
+
 class Report:
     """Prints, and keeps every line for the file in bench/out/."""
 
@@ -273,15 +294,33 @@ class Report:
 
 
 def table(report, results):
-    columns = [("route", 24), ("req/s", 7), ("p50 ms", 6), ("p99 ms", 6), ("÷ healthz", 9), ("SQL", 3),
-               ("bytes", 6), ("gzip", 5), ("brotli", 6), ("errors", 6)]
-    report("| " + " | ".join(f"{name:{width}}" if n == 0 else f"{name:>{width}}"
-                             for n, (name, width) in enumerate(columns)) + " |")
-    report("|" + "|".join("-" * (width + 2) if n == 0 else "-" * (width + 1) + ":"
-                          for n, (_, width) in enumerate(columns)) + "|")
+    columns = [
+        ("route", 24),
+        ("req/s", 7),
+        ("p50 ms", 6),
+        ("p99 ms", 6),
+        ("÷ healthz", 9),
+        ("SQL", 3),
+        ("bytes", 6),
+        ("gzip", 5),
+        ("brotli", 6),
+        ("errors", 6),
+    ]
+    report(
+        "| "
+        + " | ".join(f"{name:{width}}" if n == 0 else f"{name:>{width}}" for n, (name, width) in enumerate(columns))
+        + " |"
+    )
+    report(
+        "|"
+        + "|".join("-" * (width + 2) if n == 0 else "-" * (width + 1) + ":" for n, (_, width) in enumerate(columns))
+        + "|"
+    )
     for r in results:
-        report(f"| {r['name']:24} | {r['rps']:7.0f} | {r['p50']:6.1f} | {r['p99']:6.1f} | {r['ratio']:9.0%} "
-               f"| {r['queries']:3} | {r['bytes']:6} | {r['gzip']:5} | {r['brotli']:6} | {r['errors']:6} |")
+        report(
+            f"| {r['name']:24} | {r['rps']:7.0f} | {r['p50']:6.1f} | {r['p99']:6.1f} | {r['ratio']:9.0%} "
+            f"| {r['queries']:3} | {r['bytes']:6} | {r['gzip']:5} | {r['brotli']:6} | {r['errors']:6} |"
+        )
 
 
 def verdict(ok):
@@ -311,53 +350,77 @@ def bench_database(report, args, label, url, articles):
             stop(server)
         # The feed again with every page rendered afresh: what a page costs
         # when it is not remembered (each change to the site, each minute).
-        server = start_gunicorn(url, args.port, args.workers, args.threads, log, REMEMBER_PAGES="0")
+        server = start_gunicorn(url, args.port, args.workers, args.threads, log, CACHE_PAGES="0")
         try:
-            rendered = load_routes(args, [measured[0], ("feed /en/, not remembered", "/en/", {})],
-                                   {**sizes, "feed /en/, not remembered": sizes["feed /en/"]})[1]
+            rendered = load_routes(
+                args,
+                [measured[0], ("feed /en/, not remembered", "/en/", {})],
+                {**sizes, "feed /en/, not remembered": sizes["feed /en/"]},
+            )[1]
         finally:
             stop(server)
         results.insert(2, rendered)
 
-    report(f"{count} published articles; gunicorn gthread, {args.workers} workers × {args.threads} threads; "
-           f"wrk {args.duration} s per route, {args.connections} connections, {args.wrk_threads} threads")
+    report(
+        f"{count} published articles; gunicorn gthread, {args.workers} workers × {args.threads} threads; "
+        f"wrk {args.duration} s per route, {args.connections} connections, {args.wrk_threads} threads"
+    )
     report()
     table(report, results)
     report()
     feed = results[1]
     ratio, rendered_ratio = feed["ratio"], results[2]["ratio"]
     first = sum(gz for _, gz, _ in assets)
-    report("first page view, compressed (gzip / brotli): " + " + ".join(
-        f"{name} {gz}/{br}" for name, gz, br in assets) + f" = {first} / {sum(br for *_, br in assets)} bytes")
-    report(f"SQL queries per feed page rendered with 1 / 20 / 50 cards: {' / '.join(map(str, by_cards.values()))}; "
-           f"a remembered page: {remembered_queries(client)}")
+    report(
+        "first page view, compressed (gzip / brotli): "
+        + " + ".join(f"{name} {gz}/{br}" for name, gz, br in assets)
+        + f" = {first} / {sum(br for *_, br in assets)} bytes"
+    )
+    report(
+        f"SQL queries per feed page rendered with 1 / 20 / 50 cards: {' / '.join(map(str, by_cards.values()))}; "
+        f"a remembered page: {remembered_queries(client)}"
+    )
     report()
     report("| target | measured | met |")
     report("|---|---|:-:|")
     constant = len(set(by_cards.values())) == 1
-    report(f"| feed SQL queries constant in cards, ≤ {MAX_FEED_QUERIES} | {feed['queries']} "
-           f"| {verdict(constant and feed['queries'] <= MAX_FEED_QUERIES)} |")
+    report(
+        f"| feed SQL queries constant in cards, ≤ {MAX_FEED_QUERIES} | {feed['queries']} "
+        f"| {verdict(constant and feed['queries'] <= MAX_FEED_QUERIES)} |"
+    )
     report(f"| feed req/s ≥ {MIN_FEED_RATIO:.0%} of /healthz | {ratio:.0%} | {verdict(ratio >= MIN_FEED_RATIO)} |")
     report(f"| (the same, pages not remembered) | {rendered_ratio:.0%} | {verdict(rendered_ratio >= MIN_FEED_RATIO)} |")
     report(f"| feed p99 < {MAX_FEED_P99_MS} ms | {feed['p99']:.1f} ms | {verdict(feed['p99'] < MAX_FEED_P99_MS)} |")
-    report(f"| (the same, pages not remembered) | {results[2]['p99']:.1f} ms "
-           f"| {verdict(results[2]['p99'] < MAX_FEED_P99_MS)} |")
-    report(f"| first view (gzip) < {MAX_FIRST_VIEW // 1024} KB | {first / 1024:.1f} KB | {verdict(first < MAX_FIRST_VIEW)} |")
+    report(
+        f"| (the same, pages not remembered) | {results[2]['p99']:.1f} ms "
+        f"| {verdict(results[2]['p99'] < MAX_FEED_P99_MS)} |"
+    )
+    limit = MAX_FIRST_VIEW // 1024
+    report(f"| first view (gzip) < {limit} KB | {first / 1024:.1f} KB | {verdict(first < MAX_FIRST_VIEW)} |")
     card = sizes["card fragment (htmx)"]["gzip"]
-    report(f"| card fragment (gzip) < {MAX_CARD_FRAGMENT // 1024} KB | {card / 1024:.1f} KB "
-           f"| {verdict(card < MAX_CARD_FRAGMENT)} |")
-    report(f"| no failed requests | {sum(r['errors'] for r in results)} | "
-           f"{verdict(not any(r['errors'] for r in results))} |")
+    report(
+        f"| card fragment (gzip) < {MAX_CARD_FRAGMENT // 1024} KB | {card / 1024:.1f} KB "
+        f"| {verdict(card < MAX_CARD_FRAGMENT)} |"
+    )
+    report(
+        f"| no failed requests | {sum(r['errors'] for r in results)} | "
+        f"{verdict(not any(r['errors'] for r in results))} |"
+    )
     report()
     return {"label": label, "published": count, "routes": results, "first_view": assets, "queries_by_cards": by_cards}
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--articles", type=int, nargs="+", default=[1000, 100_000],
-                        help="database sizes to measure (1000 100000)")
-    parser.add_argument("--database-url", help="measure this database (PostgreSQL, say) instead of generated SQLite files")
-    parser.add_argument("--data", default=os.path.join(OUT, "db"), help="where the SQLite databases are kept (bench/out/db)")
+    parser.add_argument(
+        "--articles", type=int, nargs="+", default=[1000, 100_000], help="database sizes to measure (1000 100000)"
+    )
+    parser.add_argument(
+        "--database-url", help="measure this database (PostgreSQL, say) instead of generated SQLite files"
+    )
+    parser.add_argument(
+        "--data", default=os.path.join(OUT, "db"), help="where the SQLite databases are kept (bench/out/db)"
+    )
     parser.add_argument("--rebuild", action="store_true", help="build the SQLite databases again")
     parser.add_argument("--duration", type=int, default=10, help="seconds of load per route (10)")
     parser.add_argument("--connections", type=int, default=16, help="wrk connections (16)")
@@ -371,15 +434,19 @@ def main():
     os.makedirs(OUT, exist_ok=True)
 
     report = Report()
-    report(f"# bench/wrk.py, {datetime.now().strftime('%Y-%m-%d %H:%M')}, {os.cpu_count()} CPUs, "
-           f"load average {os.getloadavg()[0]:.2f} at the start")
+    report(
+        f"# bench/wrk.py, {datetime.now().strftime('%Y-%m-%d %H:%M')}, {os.cpu_count()} CPUs, "
+        f"load average {os.getloadavg()[0]:.2f} at the start"
+    )
     report()
     if args.database_url:
         kind = args.database_url.split(":", 1)[0]
         runs = [bench_database(report, args, kind, args.database_url, args.articles[0])]
     else:
-        runs = [bench_database(report, args, f"SQLite, {n} articles generated", sqlite_url(n, args.data), n)
-                for n in args.articles]
+        runs = [
+            bench_database(report, args, f"SQLite, {n} articles generated", sqlite_url(n, args.data), n)
+            for n in args.articles
+        ]
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     with open(os.path.join(OUT, f"wrk-{stamp}.md"), "w") as f:
         f.write("\n".join(report.lines) + "\n")

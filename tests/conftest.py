@@ -4,6 +4,7 @@ The database is a new SQLite file per test; with
 TEST_DATABASE_URL=postgresql://… it is that PostgreSQL database instead,
 emptied before each test (`make test-postgres`).
 """
+
 import logging
 import os
 import re
@@ -14,8 +15,11 @@ import pytest
 from bs4 import BeautifulSoup
 from peewee import PostgresqlDatabase
 
+from ainews.clock import utcnow
+from ainews.db import database, open_database
+from ainews.schema import create_tables
 from app import create_app
-from models import MODELS, Article, Editor, Tag, create_tables, database, open_database, set_tags, utcnow
+from models import MODELS, Article, Editor, Tag, set_tags
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
 ON_POSTGRES = TEST_DATABASE_URL.startswith(("postgres://", "postgresql://"))
@@ -23,8 +27,9 @@ if TEST_DATABASE_URL and not ON_POSTGRES:
     raise RuntimeError(f"TEST_DATABASE_URL must be a postgresql:// URL, not {TEST_DATABASE_URL!r}")
 # The tests empty the database they are given: never one that may hold a site.
 if ON_POSTGRES and "test" not in urlsplit(TEST_DATABASE_URL).path:
-    raise RuntimeError("TEST_DATABASE_URL must name a database made for the tests (with 'test' in its name): "
-                       "every test empties it")
+    raise RuntimeError(
+        "TEST_DATABASE_URL must name a database made for the tests (with 'test' in its name): every test empties it"
+    )
 
 
 def sqlite_only(why):
@@ -46,7 +51,10 @@ def pytest_terminal_summary(terminalreporter):
     else:
         terminalreporter.write_line(
             "Database: SQLite. The PostgreSQL run was skipped (TEST_DATABASE_URL is not set): "
-            "make test-postgres TEST_DATABASE_URL=postgresql:///news_test", yellow=True, bold=True)
+            "make test-postgres TEST_DATABASE_URL=postgresql:///news_test",
+            yellow=True,
+            bold=True,
+        )
 
 
 def database_url(tmp_path, name="news.db"):
@@ -76,12 +84,14 @@ def create_empty_tables():
 
 @pytest.fixture
 def app(tmp_path):
-    app = create_app({
-        "TESTING": True,
-        "SECRET_KEY": "test-secret",
-        "VIEW_FLUSH_SECONDS": 0,  # each view in the database before its page returns
-        "DATABASE_URL": database_url(tmp_path),
-    })
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test-secret",
+            "VIEW_FLUSH_SECONDS": 0,  # each view in the database before its page returns
+            "DATABASE_URL": database_url(tmp_path),
+        }
+    )
     create_empty_tables()
     return app
 
@@ -108,12 +118,14 @@ def make_tag(app):
     def make(slug="open-source", name_en="Open Source", name_zh="开源"):
         with database().connection_context():
             return Tag.create(slug=slug, name_en=name_en, name_zh=name_zh)
+
     return make
 
 
 @pytest.fixture
 def make_article(app):
     """Create a published article; any field can be overridden."""
+
     def make(tags=(), **fields):
         values = {
             "title_en": "Open models reach the classroom",
@@ -122,7 +134,9 @@ def make_article(app):
             "summary_zh": "学校在自己的电脑上试用小型开源模型。",
             "analysis_en": "First paragraph.\n\nSecond paragraph.",
             "analysis_zh": "第一段。\n\n第二段。",
-            "hot": 70, "quality": 75, "impact": 60,
+            "hot": 70,
+            "quality": 75,
+            "impact": 60,
             "status": "published",
             "published_at": utcnow() - timedelta(hours=12),
         }
@@ -131,6 +145,7 @@ def make_article(app):
             article = Article.create(**values)
             set_tags(article, tags)
         return article
+
     return make
 
 
@@ -175,6 +190,7 @@ def make_editor(app):
         with database().connection_context():
             editor.save()
         return editor
+
     return make
 
 
@@ -185,9 +201,15 @@ def csrf_token(client, url="/editor/login"):
 
 
 def sign_in(client, name="alice", password=EDITOR_PASSWORD, **extra):
-    return client.post("/editor/login", data={
-        "name": name, "password": password, "csrf_token": csrf_token(client), **extra,
-    })
+    return client.post(
+        "/editor/login",
+        data={
+            "name": name,
+            "password": password,
+            "csrf_token": csrf_token(client),
+            **extra,
+        },
+    )
 
 
 @pytest.fixture
@@ -202,12 +224,22 @@ def form_data(client, url="/editor/new", **fields):
     """A complete, valid article form as the editor would post it."""
     data = {
         "csrf_token": csrf_token(client, url),
-        "category_en": "AI News", "category_zh": "AI资讯",
-        "title_en": "Robots learn to fold laundry", "title_zh": "机器人学会叠衣服",
-        "summary_en": "A lab arm folds shirts.", "summary_zh": "实验室机械臂能叠衬衫。",
-        "analysis_en": "It is slow.\n\nIt is cheap.", "analysis_zh": "速度慢。\n\n成本低。",
-        "tags": "Robotics|机器人", "hot": "60", "quality": "70", "impact": "50",
-        "status": "published", "published_at": "", "slug": "", "version": "",
+        "category_en": "AI News",
+        "category_zh": "AI资讯",
+        "title_en": "Robots learn to fold laundry",
+        "title_zh": "机器人学会叠衣服",
+        "summary_en": "A lab arm folds shirts.",
+        "summary_zh": "实验室机械臂能叠衬衫。",
+        "analysis_en": "It is slow.\n\nIt is cheap.",
+        "analysis_zh": "速度慢。\n\n成本低。",
+        "tags": "Robotics|机器人",
+        "hot": "60",
+        "quality": "70",
+        "impact": "50",
+        "status": "published",
+        "published_at": "",
+        "slug": "",
+        "version": "",
     }
     data.update(fields)
     return data

@@ -1,0 +1,134 @@
+"""The article save path: tags as editors type them, translations marked out of date,
+and the versioned write that never silently overwrites another editor's save.
+
+The editors' form and the API both save through `save_article()`.
+"""
+
+import re
+
+from ainews.db import write_transaction
+from ainews.rules import CHINESE, TAG_SEPARATORS, TRANSLATED_FIELDS, tag_slug
+from models import Article, Tag, attach_tags, set_tags, utcnow
+
+
+def parse_tags(text):
+    """'Open Source|开源, Regulation' → [('Open Source', '开源'), ('Regulation', '')].
+
+    Commas separate tags (the Chinese comma too); a bar separates a tag's
+    English and Chinese names. A single name in Chinese characters is the
+    Chinese name. Blank entries are skipped, repeats dropped.
+    """
+    entries, seen = [], set()
+    for chunk in re.split(TAG_SEPARATORS, text or ""):
+        name_en, bar, name_zh = chunk.partition("|")
+        if not bar and CHINESE.search(name_en):
+            name_en, name_zh = "", name_en
+        entry = (" ".join(name_en.split()), " ".join(name_zh.split()))
+        key = (entry[0].lower(), entry[1])
+        if any(entry) and key not in seen:
+            seen.add(key)
+            entries.append(entry)
+    return entries
+
+
+def tags_text(tags):
+    """The form's text for a list of tags: the inverse of `parse_tags`."""
+    return ", ".join("|".join(name for name in (tag.name_en, tag.name_zh) if name) for tag in tags)
+
+
+def find_or_make_tags(entries):
+    """Tags for parsed entries: existing ones by slug or name, else new unsaved ones.
+
+    Entries that come to the same tag ("AI" and "AI|人工智能") count once.
+    """
+    tags = {}
+    for name_en, name_zh in entries:
+        slug = tag_slug(name_en, name_zh)
+        tag = Tag.get_or_none(Tag.slug == slug)
+        if tag is None and name_zh:
+            tag = Tag.get_or_none(Tag.name_zh == name_zh)
+        if tag is None:
+            tag = tags.get(slug) or Tag(slug=slug, name_en=name_en, name_zh=name_zh)
+            tag.name_zh = tag.name_zh or name_zh  # "AI" then "AI|人工智能": keep the Chinese name
+        tags.setdefault(tag.slug, tag)
+    return list(tags.values())
+
+
+class EditConflict(Exception):
+    """Someone else saved the article after the editor loaded it."""
+
+    def __init__(self, current):
+        super().__init__(f"article {current.id} is at version {current.version}")
+        self.current = current
+
+
+def outdated_translations(old, new, marks, checked=()):
+    """The translations that may be out of date after a save.
+
+    Editing one language of a field (and not the other) marks the other one,
+    if it has text. Editing a marked translation is bringing it up to date:
+    that clears its mark without marking the other language. Ticking a
+    translation as checked clears its mark too.
+    """
+    marks = set(marks.split()) - set(checked)
+    for field in TRANSLATED_FIELDS:
+        for lang, other in (("en", "zh"), ("zh", "en")):
+            name, other_name = f"{field}_{lang}", f"{field}_{other}"
+            if old[name] != new[name]:
+                catching_up = name in marks
+                marks.discard(name)
+                if old[other_name] == new[other_name] and not catching_up:
+                    marks.add(other_name)
+    return " ".join(sorted(name for name in marks if new.get(name)))
+
+
+def save_article(article, values, tags, expected_version=None, checked=()):
+    """Save an editor's changes to a new or existing article, tags included.
+
+    An existing article is only written if it is still at `expected_version`;
+    otherwise EditConflict carries the newer stored article. Changing a
+    published article, even just its tags or scores, marks it updated.
+    """
+    with write_transaction():
+        for tag in tags:
+            if tag.id is None:
+                tag.save()
+        if article.id is None:
+            article = Article(**values)
+            article.save()
+            set_tags(article, tags)
+            article.tags = tags
+            return article
+        stored = Article.get_by_id(article.id)
+        attach_tags([stored])
+        if stored.version != expected_version:
+            raise EditConflict(stored)
+        old = {name: getattr(stored, name) for name in values}
+        changed = old != values or sorted(t.slug for t in stored.tags) != sorted(t.slug for t in tags)
+        if not changed and not checked:
+            return stored
+        values = dict(values, outdated=outdated_translations(old, values, stored.outdated, checked))
+        if values.get("published_at") is None:
+            values["published_at"] = stored.published_at
+        if changed and stored.status == "published" and values["status"] == "published":
+            values["updated_at"] = utcnow()
+        for name, value in values.items():
+            setattr(stored, name, value)
+        stored.version += 1
+        if stored.status == "published" and stored.published_at is None:
+            stored.published_at = utcnow()
+        stored.validate()
+        # The version in the WHERE clause makes the check and the write one
+        # step, whatever the database's isolation level.
+        written = (
+            Article.update(
+                {getattr(Article, name): getattr(stored, name) for name in [*values, "published_at", "version"]}
+            )
+            .where((Article.id == stored.id) & (Article.version == expected_version))
+            .execute()
+        )
+        if not written:
+            raise EditConflict(Article.get_by_id(stored.id))
+        set_tags(stored, tags)
+        stored.tags = tags
+        return stored

@@ -1,0 +1,147 @@
+"""Every in-process cache of the site, one implementation, one word: cache.
+
+All of them are bounded LRU caches (cachetools' `LRUCache` behind a lock),
+so no cache can grow without limit in a long-lived worker:
+
+- `memo(size)`: a decorator for pure functions (URLs, labels, times,
+  translations catalogs, static fingerprints).
+- the page cache: whole reader list pages (feed, tag, tags), valid while
+  the site's content and the minute stay the same, one per app (each app
+  has its own database): see `cached_page`.
+- `CARDS`: rendered cards, keyed by everything the card template reads: see
+  `card_key`.
+
+On SQLite the database keeps a change counter, bumped by triggers on every
+change to articles, tags and their links (`schema.install_change_counter`).
+One read of it tells whether a cached page is still the page the database
+would give. The minute is part of the key too, so "12h ago" texts and
+scheduled articles are at most a minute late, as they are with the page
+clock anyway. On PostgreSQL there is no counter (one shared row would make
+every writer wait for every other), and list pages are rendered each time.
+"""
+
+import threading
+from functools import wraps
+
+from cachetools import LRUCache, cached
+from flask import current_app, request
+from jinja2 import meta
+from peewee import Model
+
+from ainews.clock import current_minute
+from ainews.schema import content_version
+
+
+class LRU:
+    """A bounded, thread-safe least-recently-used cache: get() and put()."""
+
+    def __init__(self, size):
+        self.entries, self.lock = LRUCache(maxsize=size), threading.Lock()
+
+    def get(self, key):
+        with self.lock:
+            return self.entries.get(key)
+
+    def put(self, key, value):
+        with self.lock:
+            self.entries[key] = value
+
+    def clear(self):
+        with self.lock:
+            self.entries.clear()
+
+
+def memo(size):
+    """Cache a pure function's results by its arguments, at most `size` of them."""
+    return cached(LRUCache(maxsize=size), lock=threading.Lock())
+
+
+# Pages -------------------------------------------------------------------------
+
+PAGES_KEPT = 256  # a feed page is 20-40 KB: a few MB per worker
+# The request headers and cookies that change what a list page shows.
+PAGE_HEADERS = ("HX-Request", "HX-Target", "HX-Boosted", "HX-History-Restore-Request")
+PAGE_COOKIES = ("view",)
+
+
+def init_app(app):
+    app.extensions["page_cache"] = LRU(PAGES_KEPT)
+
+
+def cached_page(view):
+    """Decorate a list view: answer from the cache while nothing it shows has changed."""
+
+    @wraps(view)
+    def caching_view(**kwargs):
+        version = content_version() if current_app.config["CACHE_PAGES"] else None
+        if version is None:
+            return view(**kwargs)
+        key = (
+            version,
+            current_minute(),
+            request.method,
+            request.full_path,
+            request.host_url,
+            *(request.cookies.get(name) for name in PAGE_COOKIES),
+            *(request.headers.get(name) for name in PAGE_HEADERS),
+        )
+        pages = current_app.extensions["page_cache"]
+        page = pages.get(key)
+        if page is None:
+            page = view(**kwargs)
+            if isinstance(page, str):  # not a redirect or an error
+                pages.put(key, page)
+        return page
+
+    return caching_view
+
+
+# Cards -------------------------------------------------------------------------
+
+CARDS = LRU(1024)  # about 50 pages of cards; each entry holds the card and its article's text, 10-20 KB
+
+
+@memo(16)
+def template_inputs(environment, name):
+    """The names a template reads from its context (its includes' and imports' too).
+
+    Found in the template's source by Jinja itself, so a new variable in the
+    template joins every cache key built from this, with no list to keep.
+    """
+    source, _filename, _uptodate = environment.loader.get_source(environment, name)
+    tree = environment.parse(source)
+    names = set(meta.find_undeclared_variables(tree))
+    for included in meta.find_referenced_templates(tree):
+        if included:
+            names |= template_inputs(environment, included)
+    return frozenset(names)
+
+
+def frozen(value):
+    """A hashable stand-in for a context value: models by their columns (and tags), lists as tuples."""
+    if isinstance(value, Model):
+        tags = getattr(value, "tags", None)
+        return (type(value).__name__, tuple(value.__data__.items()), frozen(tags) if tags is not None else None)
+    if isinstance(value, (list, tuple)):
+        return tuple(frozen(item) for item in value)
+    if isinstance(value, dict):
+        return tuple(sorted((key, frozen(item)) for key, item in value.items()))
+    hash(value)  # anything else must be hashable as it is, or this fails loudly
+    return value
+
+
+def template_key(context, name, variables, ambient):
+    """The cache key of template `name` rendered in `context` with `variables` added.
+
+    Every value the template reads is part of it, except the environment's
+    globals (functions and constants of the process); what those functions
+    read besides their arguments (the page language, the site's address,
+    the clock) comes in as `ambient`.
+    """
+    environment = context.environment
+    values = []
+    for var in sorted(template_inputs(environment, name)):
+        value = variables[var] if var in variables else context.get(var)
+        if value is not environment.globals.get(var):
+            values.append((var, frozen(value)))
+    return (name, tuple(values), ambient)

@@ -1,0 +1,159 @@
+"""Languages: which one a reader gets, and how times and labels read in it.
+
+The site has two languages, named by their URL prefix: `en` and `zh`
+(Simplified Chinese). Babel and HTML each spell them their own way.
+"""
+
+import os
+from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+from babel.dates import TIMEDELTA_UNITS, format_date, format_datetime, format_timedelta
+from babel.support import NullTranslations, Translations
+from markupsafe import Markup, escape
+
+from ainews.cache import memo
+from ainews.clock import utcnow
+from ainews.rules import DEFAULT_LANG, LANGS
+
+BABEL_LOCALES = {"en": "en", "zh": "zh_Hans_CN"}
+HTML_LANGS = {"en": "en", "zh": "zh-Hans"}
+LANG_NAMES = {"en": "EN", "zh": "中文"}
+TRANSLATIONS_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "translations")
+
+# Under this age a time reads "just now" rather than "12s ago".
+JUST_NOW = timedelta(minutes=1)
+
+
+def other_lang(lang):
+    return "zh" if lang == "en" else "en"
+
+
+def lang_from_header(accept_languages):
+    """Best site language for an Accept-Language header (werkzeug's parsed form).
+
+    Any Chinese tag counts as `zh`: the site has only Simplified Chinese, and
+    it reads better to a zh-TW reader than English does.
+    """
+    for tag, quality in accept_languages:
+        if quality <= 0:
+            continue
+        primary = tag.lower().replace("_", "-").split("-")[0]
+        if primary in LANGS:
+            return primary
+    return None
+
+
+@memo(len(LANGS))
+def catalog(lang):
+    """The compiled message catalog for a language (English needs none)."""
+    if lang == DEFAULT_LANG:
+        return NullTranslations()
+    return Translations.load(TRANSLATIONS_DIR, [BABEL_LOCALES[lang]])
+
+
+def tr(message, lang, **variables):
+    """Translate an interface string into `lang`, whatever the page's locale.
+
+    Used where a page shows labels in both languages. Variables are escaped
+    unless they are already Markup.
+    """
+    text = Markup(escape(catalog(lang).gettext(message)))  # nosec B704 # escaped here
+    return text % variables if variables else text
+
+
+@memo(1024)
+def label(message, langs):
+    """An interface string in each of `langs` (a tuple), as the card's labels show it.
+
+    The same few labels repeat on every card, so each is built once.
+    """
+    # A constant language tag, and tr(), which escapes.
+    spans = [Markup(f'<span lang="{HTML_LANGS[code]}">{tr(message, code)}</span>') for code in langs]  # nosec B704
+    return Markup(" ").join(spans)
+
+
+def relative_text(moment, lang, now=None):
+    """'12h ago' / '12小时前' for an aware UTC datetime, 'just now' / '刚刚' under a minute."""
+    now = now or utcnow()
+    delta = moment - now
+    if abs(delta) < JUST_NOW:
+        return str(tr("just now", lang))
+    future, unit, number = rounded_delta(delta.total_seconds())
+    return delta_text(lang, future, unit, number)
+
+
+@memo(1024)  # by (lang, future, unit, number): a few hundred at most
+def delta_text(lang, future, unit, number):
+    """Babel's narrow text for a rounded delta, made once for each."""
+    seconds = number * dict(TIMEDELTA_UNITS)[unit] * (1 if future else -1)
+    return format_timedelta(
+        timedelta(seconds=seconds),
+        format="narrow",
+        add_direction=True,
+        threshold=1,
+        locale=BABEL_LOCALES[lang],
+    )
+
+
+def rounded_delta(seconds):
+    """What alone decides format_timedelta's text (threshold 1): direction, unit and rounded number.
+
+    The same steps as Babel's own, so its text can be cached: formatting
+    it costs as much as the rest of a card's time element.
+    """
+    for unit, unit_seconds in TIMEDELTA_UNITS:
+        value = abs(seconds) / unit_seconds
+        if value >= 1 or unit == "second":
+            return seconds >= 0, unit, int(round(max(1, value) if unit == "second" and value > 0 else value))
+
+
+# Absolute times: UTC for English readers, who live anywhere; Beijing time,
+# named as such, for Chinese readers. Editors type publish times in the same zone.
+LOCAL_ZONES = {"en": ZoneInfo("UTC"), "zh": ZoneInfo("Asia/Shanghai")}
+ABSOLUTE_PATTERNS = {"en": "long", "zh": "full"}
+
+
+def local_moment(naive, lang):
+    """An editor's typed wall-clock time, read in their zone, as aware UTC."""
+    return naive.replace(tzinfo=LOCAL_ZONES[lang]).astimezone(timezone.utc)
+
+
+@memo(4096)
+def absolute_text(moment, lang):
+    """The full date and time in the reader's zone: cached, as a feed shows the same few hundred times."""
+    return format_datetime(moment, ABSOLUTE_PATTERNS[lang], tzinfo=LOCAL_ZONES[lang], locale=BABEL_LOCALES[lang])
+
+
+def absolute_date(moment, lang):
+    """'November 29, 2026' / '2026年11月29日': the day, in the reader's zone."""
+    return format_date(moment.astimezone(LOCAL_ZONES[lang]).date(), "long", locale=BABEL_LOCALES[lang])
+
+
+def local_input_text(moment, lang):
+    """A datetime as an editor's form shows it: '2026-05-01T09:30' in their zone."""
+    return moment.astimezone(LOCAL_ZONES[lang]).strftime("%Y-%m-%dT%H:%M") if moment else ""
+
+
+def iso_utc(moment):
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_iso_utc(text):
+    """The aware datetime for a timestamp written by `iso_utc`, or None."""
+    try:
+        moment = datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ")
+    except (TypeError, ValueError):
+        return None
+    return moment.replace(tzinfo=timezone.utc)
+
+
+def time_tag(moment, lang, now=None):
+    """A <time> element the server renders and the page clock refreshes.
+
+    Built with an f-string rather than Markup.format, which costs as much as
+    the rest of the card's times together.
+    """
+    title, text = escape(absolute_text(moment, lang)), escape(relative_text(moment, lang, now))
+    # An ISO time of digits, and two texts escaped above.
+    return Markup(f'<time datetime="{iso_utc(moment)}" title="{title}" data-relative>{text}</time>')  # nosec B704

@@ -1,0 +1,1 @@
+"""Running the site: CLI commands, backups, import/export, the demo data, the health check."""

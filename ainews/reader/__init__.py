@@ -1,0 +1,1 @@
+"""The reader's side of the site: pages (pages.py), feeds (feeds.py), rendering, error pages."""

@@ -1,0 +1,84 @@
+"""Feeds for machines: Atom per language and tag, the sitemap, robots.txt."""
+
+import hashlib
+
+from flask import Blueprint, abort, current_app, make_response, render_template, request, url_for
+
+from ainews.clock import utcnow
+from ainews.i18n import tr
+from ainews.web import LANG_PREFIX, page_count
+from models import Article, Tag
+
+bp = Blueprint("feeds", __name__)
+
+FEED_ENTRIES = 50
+SITEMAP_ARTICLES = 20_000  # two URLs each: under the 50,000 a sitemap may hold
+
+
+def xml_response(body):
+    response = make_response(body)
+    response.mimetype = "application/xml"
+    return response
+
+
+def atom_response(lang, tag):
+    """An Atom feed of the newest articles (of one tag), answering 304 when unchanged.
+
+    Entry ids name the article's id, which never changes or gets reused,
+    so feed readers keep an entry across edits.
+    """
+    articles, _has_next = Article.feed_page(1, FEED_ENTRIES, tag=tag)
+    updated = max((article.updated_at or article.published_at for article in articles), default=None)
+    fingerprint = ";".join(f"{a.id}.{a.version}" for a in articles)
+    response = make_response(
+        render_template(
+            "feeds/atom.xml",
+            lang=lang,
+            tag=tag,
+            articles=articles,
+            updated=updated or utcnow(),
+            authority=request.host.split(":")[0],
+            title=f"{tag.name(lang)} · {tr('AI News', lang)}" if tag else tr("AI News", lang),
+        )
+    )
+    response.mimetype = "application/atom+xml"
+    response.set_etag(hashlib.sha256(f"{lang}|{tag and tag.id}|{fingerprint}".encode()).hexdigest()[:32])
+    if updated:
+        response.last_modified = updated
+    return response.make_conditional(request)
+
+
+@bp.get(f"{LANG_PREFIX}/feed.xml")
+def atom(lang):
+    """The newest articles as an Atom feed in `lang`."""
+    return atom_response(lang, None)
+
+
+@bp.get(f"{LANG_PREFIX}/tags/<slug>/feed.xml")
+def tag_atom(lang, slug):
+    """One tag's newest articles as an Atom feed in `lang`."""
+    return atom_response(lang, Tag.get_or_none(Tag.slug == slug) or abort(404))
+
+
+@bp.get("/robots.txt")
+def robots():
+    """Crawl the reader pages, never the editors'."""
+    lines = ["User-agent: *", "Disallow: /editor/", f"Sitemap: {url_for('feeds.sitemap', _external=True)}", ""]
+    return current_app.response_class("\n".join(lines), mimetype="text/plain")
+
+
+@bp.get("/sitemap.xml")
+def sitemap():
+    """The index of the sitemap's parts, each small enough for search engines' limits."""
+    parts = page_count(Article.count_published(), SITEMAP_ARTICLES)
+    return xml_response(render_template("feeds/sitemap_index.xml", parts=parts))
+
+
+@bp.get("/sitemaps/<int:part>.xml")
+def sitemap_part(part):
+    """Published articles, oldest first, in both languages with hreflang alternates."""
+    published = Article.published().order_by(Article.id)
+    articles = list(published.offset((part - 1) * SITEMAP_ARTICLES).limit(SITEMAP_ARTICLES)) if part >= 1 else []
+    if not articles and part != 1:
+        abort(404)
+    return xml_response(render_template("feeds/sitemap.xml", articles=articles, part=part))

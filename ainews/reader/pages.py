@@ -1,0 +1,159 @@
+"""The reader's pages: the feed, tags, search, articles, the card toggle and the page clock."""
+
+from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
+
+from ainews import search
+from ainews.cache import cached_page
+from ainews.i18n import parse_iso_utc, relative_text, tr
+from ainews.reader.render import VIEWS, card_page_url, content_langs, page_url, reading_view, render_page
+from ainews.rules import PER_PAGE, SORTS
+from ainews.text import texts
+from ainews.web import LANG_PREFIX, current_lang, page_count, page_number, preferred_lang, wants_fragment
+from models import Article, Tag, tags_with_counts
+
+bp = Blueprint("reader", __name__)
+MAX_CLOCK_STAMPS = 200  # relative times one /times request may ask for
+
+
+@bp.get("/")
+def index():
+    """Send the reader to their language's front page."""
+    view = request.args.get("view")
+    response = redirect(url_for("reader.feed", lang=preferred_lang(), view=view if view in VIEWS else None), 302)
+    response.vary.add("Accept-Language")
+    return response
+
+
+@bp.get(f"{LANG_PREFIX}/")
+@cached_page
+def feed(lang):
+    """The published cards: newest first, or by a score."""
+    return card_list("reader/feed.html", title=tr("AI News", lang))
+
+
+@bp.get(f"{LANG_PREFIX}/tags/")
+@cached_page
+def tags(lang):
+    """Every tag with its number of articles."""
+    return render_page("reader/tags.html", tags=tags_with_counts(), title=tr("Tags", lang))
+
+
+@bp.get(f"{LANG_PREFIX}/tags/<slug>")
+@cached_page
+def tag(lang, slug):
+    """One tag's published cards, sortable and paged like the feed."""
+    found = Tag.get_or_none(Tag.slug == slug) or abort(404)
+    return card_list("reader/tag.html", tag=found, title=f"{found.name(lang)} · {tr('AI News', lang)}")
+
+
+@bp.get(f"{LANG_PREFIX}/search")
+def search_page(lang):
+    """Articles with every word of ?q=, in either language, best first."""
+    query, page = request.args.get("q", ""), page_number()
+    g.search_terms = terms = search.parse_query(query)
+    articles, total = search.search(query, limit=PER_PAGE, offset=(page - 1) * PER_PAGE)
+    if not articles and page > 1:
+        return redirect(page_url(page_count(total, PER_PAGE)), 302)
+    return render_page(
+        "reader/search.html",
+        articles=articles,
+        total=total,
+        capped=total >= search.MAX_RESULTS,
+        q=query,
+        terms=terms,
+        shown_query=shown_query(query),
+        page=page,
+        has_next=page * PER_PAGE < total,
+        sort="new",
+        tag=None,
+        langs=content_langs(lang, reading_view()),
+        title=tr("%(query)s · Search", lang, query=shown_query(query)) if terms else tr("Search", lang),
+    )
+
+
+@bp.get(f"{LANG_PREFIX}/articles/<slug>")
+def article(lang, slug):
+    """One article with its full analysis; a full page load counts a view."""
+    found = Article.get_published(slug) or abort(404)
+    if not request.htmx and request.method == "GET":
+        current_app.extensions["view_counter"].add(found.id)
+        found.views += 1
+    langs = content_langs(lang, reading_view())
+    return render_page(
+        "reader/article.html",
+        article=found,
+        langs=langs,
+        full=True,
+        title=article_title(found, langs),
+    )
+
+
+@bp.get(f"{LANG_PREFIX}/articles/<slug>/card")
+def card(lang, slug):
+    """One card in the language(s) of ?show=en|zh|both: the card's own toggle.
+
+    Without htmx the reader goes to the article page in that language.
+    """
+    show = request.args.get("show", lang)
+    if show not in ("en", "zh", "both"):
+        abort(400)
+    if not wants_fragment():
+        return redirect(card_page_url(slug, show), 303)  # that page answers 404 itself
+    found = Article.get_published(slug) or abort(404)
+    langs = content_langs(lang, "both") if show == "both" else [show]
+    return render_page(
+        "reader/article.html",
+        block="card",
+        article=found,
+        langs=langs,
+        full=request.args.get("full") == "1",
+        title=article_title(found, langs),
+    )
+
+
+@bp.get(f"{LANG_PREFIX}/times")
+def times(lang):
+    """Fresh relative times for the page clock: one answer for every stamp on a page."""
+    moments = {}
+    for stamp in request.args.getlist("t")[:MAX_CLOCK_STAMPS]:
+        moment = parse_iso_utc(stamp)
+        if moment:
+            moments[stamp] = moment
+    return render_template("reader/_times.html", lang=lang, relative_text=relative_text, moments=moments)
+
+
+def card_list(template, tag=None, **context):
+    """A page of cards from the feed or one tag, in the order of ?sort=."""
+    page, sort = page_number(), sort_order()
+    articles, has_next = Article.feed_page(page, PER_PAGE, sort=sort, tag=tag)
+    if not articles and page > 1:
+        # Past the end: the last page there is.
+        return redirect(page_url(page_count(Article.count_published(tag), PER_PAGE)), 302)
+    return render_page(
+        template,
+        articles=articles,
+        page=page,
+        has_next=has_next,
+        sort=sort,
+        tag=tag,
+        langs=content_langs(current_lang(), reading_view()),
+        **context,
+    )
+
+
+def sort_order():
+    """?sort=new|hot|quality|impact; anything else is a 400."""
+    sort = request.args.get("sort", "new")
+    if sort not in SORTS:
+        abort(400)
+    return sort
+
+
+def shown_query(query, length=40):
+    """The query as a message quotes it: printable, and cut when long."""
+    text = " ".join("".join(c for c in query if c.isprintable()).split())
+    return text if len(text) <= length else text[:length] + "…"
+
+
+def article_title(article, langs):
+    return " · ".join(text.value for text in texts(article, "title", langs) if text.value)

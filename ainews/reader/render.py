@@ -1,0 +1,248 @@
+"""Rendering reader pages: the reading mode, links, cards, and fragment or whole page.
+
+`render_page` decides in one place whether a request gets a whole page or,
+for an htmx swap, one block of it. `render_card` renders the one card
+template for every page that shows articles, from the card cache when it
+can.
+"""
+
+from urllib.parse import urlsplit
+
+from flask import current_app, g, has_request_context, render_template, request, url_for
+from jinja2 import pass_context
+from jinja2_fragments.flask import render_block
+from markupsafe import Markup
+
+from ainews import search
+from ainews.cache import CARDS, memo, template_key
+from ainews.i18n import (
+    HTML_LANGS,
+    LANG_NAMES,
+    absolute_date,
+    catalog,
+    iso_utc,
+    label,
+    other_lang,
+    relative_text,
+    time_tag,
+    tr,
+)
+from ainews.rules import LANGS, SORTS
+from ainews.text import analysis_texts, render_markdown, texts
+from ainews.web import COOKIE_MAX_AGE, LANG_COOKIE, current_lang, wants_fragment
+
+VIEW_COOKIE = "view"
+VIEWS = ("both", "one")  # reading modes: bilingual, or the page's language alone
+CARD_TEMPLATE = "reader/_card.html"
+
+
+def init_app(app):
+    """The template helpers every reader page uses, and links that keep the page's language."""
+    app.jinja_env.install_gettext_callables(page_gettext, page_ngettext, newstyle=True)
+    app.jinja_env.globals.update(
+        tr=tr,
+        texts=texts,
+        analysis_texts=analysis_texts,
+        time_tag=time_tag,
+        render_markdown=render_markdown,
+        lang_url=lang_url,
+        other_lang=other_lang,
+        card_page_url=card_page_url,
+        page_url=page_url,
+        list_url=list_url,
+        SORTS=SORTS,
+        marked=marked,
+        card_swap_url=card_swap_url,
+        cached_url=cached_url,
+        label=label,
+        render_card=render_card,
+        iso_utc=iso_utc,
+        absolute_date=absolute_date,
+        OG_LOCALES={"en": "en_US", "zh": "zh_CN"},
+        HTML_LANGS=HTML_LANGS,
+        LANG_NAMES=LANG_NAMES,
+        LANGS=LANGS,
+    )
+    app.jinja_env.filters["source_host"] = lambda url: urlsplit(url).hostname or url
+    app.url_defaults(add_lang)
+    app.after_request(remember_choice)
+
+
+# Language and reading mode ---------------------------------------------------
+
+
+def page_gettext(message):
+    """Templates' _(): the page language's catalog, the one flask-babel would pick.
+
+    Four times cheaper than flask-babel's own, which looks up the locale
+    and its catalog at every call; a page of cards makes about a hundred.
+    """
+    return catalog(current_lang()).gettext(message)
+
+
+def page_ngettext(singular, plural, n):
+    return catalog(current_lang()).ngettext(singular, plural, n)
+
+
+def add_lang(endpoint, values):
+    """Links from a page stay in its language unless they say otherwise."""
+    if "lang" not in values and has_request_context() and current_app.url_map.is_endpoint_expecting(endpoint, "lang"):
+        values["lang"] = current_lang()
+
+
+def reading_view():
+    """'both' (bilingual) or 'one': from ?view=, else the choice kept in a cookie."""
+    chosen = request.args.get("view")
+    if chosen in VIEWS:
+        return chosen
+    return "both" if request.cookies.get(VIEW_COOKIE) == "both" else "one"
+
+
+def content_langs(lang, view):
+    return [lang, other_lang(lang)] if view == "both" else [lang]
+
+
+def remember_choice(response):
+    """The reader chose a language or mode in the header toggle: keep it in cookies."""
+    view = request.args.get("view")
+    if view not in VIEWS or "lang" not in (request.view_args or {}) or response.status_code >= 400:
+        return response
+    options = {"samesite": "Lax", "secure": request.is_secure, "httponly": True}
+    lang = current_lang()
+    response.set_cookie(LANG_COOKIE, lang, max_age=COOKIE_MAX_AGE, **options)
+    if view == "both":
+        response.set_cookie(VIEW_COOKIE, "both", max_age=COOKIE_MAX_AGE, **options)
+    else:
+        response.delete_cookie(VIEW_COOKIE, **options)
+    if wants_fragment():
+        # Keep ?view=both in the address bar; ?view=one is the default anyway.
+        response.headers["HX-Push-Url"] = lang_url(lang, **({"view": "both"} if view == "both" else {}))
+    return response
+
+
+# Links -----------------------------------------------------------------------
+
+# Query arguments that name a page's content, and their defaults; and the
+# ones each page uses.
+CONTENT_ARGS = {"page": "1", "sort": "new", "q": ""}
+PAGE_ARGS = {
+    "reader.feed": ("page", "sort"),
+    "reader.tag": ("page", "sort"),
+    "reader.search_page": ("q", "page"),
+    "reader.article": (),
+    "reader.tags": (),
+}
+
+
+def lang_url(lang, external=False, **args):
+    """This page in `lang`, keeping only the query that names its content.
+
+    Other pages (errors, say) lead to the feed.
+    """
+    if request.endpoint in PAGE_ARGS and request.view_args is not None:
+        endpoint, values = request.endpoint, dict(request.view_args, lang=lang)
+        # An error page leads to the same page without what made it fail.
+        for name in PAGE_ARGS[endpoint] if not g.get("error") else ():
+            if request.args.get(name, CONTENT_ARGS[name]) != CONTENT_ARGS[name]:
+                args.setdefault(name, request.args[name])
+    else:
+        endpoint, values = "reader.feed", {"lang": lang}
+    return cached_url(endpoint, **values, **args, _external=external)
+
+
+def list_url(**changes):
+    """This list of cards with its sort, search and page changed; defaults are left out."""
+    args = {name: request.args.get(name, default) for name, default in CONTENT_ARGS.items() if name != "page"}
+    args["page"] = "1"
+    args.update({name: str(value) for name, value in changes.items()})
+    args = {name: value for name, value in args.items() if value != CONTENT_ARGS[name]}
+    return cached_url(request.endpoint, **request.view_args, **args)
+
+
+def page_url(page):
+    return list_url(page=page)
+
+
+def marked(text):
+    """Text with the words being searched for marked, on a search page; else as it is."""
+    terms = g.get("search_terms")
+    return search.highlight(text, terms) if terms else text
+
+
+def cached_url(endpoint, **values):
+    """url_for, from a cache.
+
+    A URL depends only on the endpoint, its values, the page language
+    (`add_lang` fills it in) and the address the site is served at. A page
+    of 20 cards builds about 150, the same ones page after page, and
+    building them was a fifth of the page's cost.
+    """
+    return _cached_url(request.host_url, current_lang(), endpoint, tuple(values.items()))
+
+
+@memo(8192)
+def _cached_url(host_url, lang, endpoint, values):
+    return url_for(endpoint, **dict(values))
+
+
+def card_page_url(slug, show):
+    """The page that shows an article as a card toggle would: for links without JavaScript."""
+    if show == "both":
+        return cached_url("reader.article", lang=current_lang(), slug=slug) + "?view=both"
+    return cached_url("reader.article", lang=show, slug=slug) + "?view=one"
+
+
+def card_swap_url(slug, show, full):
+    """The card's own toggle: the article's path plus /card, as url_for('reader.card', …) would build it."""
+    path = cached_url("reader.article", lang=current_lang(), slug=slug)
+    return path + f"/card?show={show}" + ("&full=1" if full else "")
+
+
+# Cards and pages ---------------------------------------------------------------
+
+
+@pass_context
+def render_card(context, article):
+    """The card template for `article` in the calling template's context, as {% include %} would render it.
+
+    Rendering a card was nine tenths of a feed page's cost, so rendered
+    cards are cached, keyed by every value the card template reads (found
+    in the template itself: see `cache.template_key`) and by what the
+    helpers it calls read besides their arguments: the page language, the
+    site's address, the search terms and the relative times.
+    """
+    lang = context.get("lang")
+    ambient = (
+        current_lang(),
+        request.host_url,
+        tuple(g.get("search_terms") or ()),
+        relative_text(article.published_at, lang) if article.published_at else None,
+        relative_text(article.updated_at, lang) if article.updated_at else None,
+    )
+    key = template_key(context, CARD_TEMPLATE, {"article": article}, ambient)
+    html = CARDS.get(key)
+    if html is None:
+        template = context.environment.get_template(CARD_TEMPLATE)
+        html = Markup(template.render(context.get_all(), article=article))  # nosec B704 # autoescaped by Jinja
+        CARDS.put(key, html)
+    return html
+
+
+# htmx targets inside a page that get a block of it rather than the whole page.
+FRAGMENT_BLOCKS = {"load-more": "cards", "results": "results"}
+
+
+def render_page(template, block="page", **context):
+    """The whole page, or for an htmx swap just the named block of it.
+
+    "Load more" (an htmx request from the #load-more link) gets the `cards`
+    block: the next cards and the link to the ones after. The search box
+    gets the `results` block.
+    """
+    lang = current_lang()
+    context.update(lang=lang, html_lang=HTML_LANGS[lang], view=reading_view(), fragment=wants_fragment())
+    if context["fragment"] and block == "page":
+        block = FRAGMENT_BLOCKS.get(request.headers.get("HX-Target"), block)
+    if context["fragment"]:
+        return render_block(template, block, **context)
+    return render_template(template, **context)

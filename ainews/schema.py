@@ -1,0 +1,105 @@
+"""The schema: tables, the columns newer code adds, the change counter, planner statistics.
+
+`create_tables()` is what `flask init-db` runs; it is safe on a database
+that has everything already.
+"""
+
+import copy
+
+from peewee import OperationalError, SqliteDatabase
+from playhouse.migrate import SchemaMigrator, migrate
+
+from ainews import search
+from ainews.db import database, write_transaction
+from models import MODELS, Article, ArticleTag, Tag
+
+
+def create_tables():
+    """Create missing tables, add columns that newer code expects, and the search index."""
+    db = database()
+    with db.connection_context():
+        db.create_tables(MODELS, safe=True)
+        add_missing_columns(db)
+        search.install(db)
+        install_change_counter(db)
+    update_statistics()
+
+
+# What reader pages show: a change to any of these tables may change a page.
+SHOWN_TABLES = ("article", "tag", "articletag")
+
+
+def install_change_counter(db):
+    """SQLite: `sitestate.version`, which triggers bump on every change to what readers see.
+
+    Cached pages (ainews/cache.py) are keyed by it. The triggers run inside
+    the writing transaction, so a reader sees the new version exactly when it
+    sees the new rows, whatever process or tool made the change.
+    """
+    if not isinstance(db, SqliteDatabase):
+        return
+    db.execute_sql(
+        "CREATE TABLE IF NOT EXISTS sitestate (id INTEGER PRIMARY KEY CHECK (id = 1), version INTEGER NOT NULL)"
+    )
+    db.execute_sql("INSERT OR IGNORE INTO sitestate (id, version) VALUES (1, 0)")
+    for table in SHOWN_TABLES:
+        for event in ("INSERT", "UPDATE", "DELETE"):
+            db.execute_sql(
+                f"CREATE TRIGGER IF NOT EXISTS {table}_{event.lower()}_changes_site AFTER {event} ON {table} "  # nosec B608 # names from the constants above
+                "BEGIN UPDATE sitestate SET version = version + 1 WHERE id = 1; END"
+            )
+
+
+def content_version(db=None):
+    """The change counter, or None where there is none (PostgreSQL, a database not yet upgraded)."""
+    db = db or database()
+    if not isinstance(db, SqliteDatabase):
+        return None
+    try:
+        row = db.execute_sql("SELECT version FROM sitestate WHERE id = 1").fetchone()
+    except OperationalError:
+        return None
+    return row[0] if row else None
+
+
+def update_statistics():
+    """Let the planner know the tables' sizes.
+
+    Without statistics SQLite may sort a score-ordered feed in a temporary
+    B-tree instead of reading the score's index (11x slower at 12,000
+    articles, measured). With `analysis_limit` ANALYZE samples each index
+    instead of reading it all, so it is cheap enough to run at every start.
+    PostgreSQL's ANALYZE samples by itself; its autovacuum keeps statistics
+    fresh later, but only a while after a bulk import.
+    """
+    db = database()
+    with db.connection_context():
+        if isinstance(db, SqliteDatabase):
+            db.execute_sql("PRAGMA analysis_limit = 1000")
+        for model in (Article, ArticleTag, Tag):
+            if model.table_exists():
+                db.execute_sql(f'ANALYZE "{model._meta.table_name}"')
+
+
+def add_missing_columns(db):
+    """The one kind of schema change so far: a new column with a default.
+
+    The column is added nullable and filled with its default: making it NOT
+    NULL would make SQLite rebuild the table, which the search triggers that
+    name it forbid. The models always write a value anyway.
+    """
+    migrator = SchemaMigrator.from_database(db)
+    operations = []
+    for model in MODELS:
+        table = model._meta.table_name
+        existing = {column.name for column in db.get_columns(table)}
+        for field in model._meta.sorted_fields:
+            if field.column_name not in existing:
+                column = copy.copy(field)
+                column.null = True
+                operations.append(migrator.add_column(table, field.column_name, column))
+                if field.default is not None:
+                    operations.append(migrator.apply_default(table, field.column_name, field))
+    if operations:
+        with write_transaction():
+            migrate(*operations)

@@ -1,0 +1,291 @@
+"""Search on PostgreSQL: the same behaviour as sqlite.py's index, with pg_trgm.
+
+`ainews.search` keeps the public functions (install, reindex, search, …) and
+hands the database work here when the site runs on PostgreSQL.
+
+The index is a table, `article_search`, with one row per article: `doc`,
+its titles, summaries, analyses and tag names in both languages, one per
+line, in lower case, and `grams`, the one- and two-character pieces of
+that text that a short term can be (see `article_search_grams`). Triggers
+on `article`, `articletag` and `tag` rewrite an article's row whenever its
+text or tags change, whatever code writes, as on SQLite.
+
+* A term of three or more characters is found with `doc LIKE '%term%'`,
+  which pg_trgm's GIN index answers from its trigrams, in Chinese as in
+  English.
+* A term of one or two characters has no trigram: it is found in `grams`
+  (`grams @> ARRAY['开源']`), through a GIN index on the array. `grams`
+  holds every piece that starts with a character other than an English
+  letter or digit (开源, 中, '#…'), but English pieces only where a word
+  starts ("ai" from "AI-made", not from "said"): exactly the rule for short
+  English terms, so the lookup needs no second check.
+
+Which terms go through the index, and which are checked in the newest
+articles instead, is decided as on SQLite (see "Searching" below), with
+query.py's limits (MAX_RESULTS, SAMPLE_SIZE, SCAN_LIMIT); the same score
+ranks the matches, and the newest MAX_RESULTS matches by publication time
+are the ones ranked.
+"""
+
+import string
+
+from ainews.search.query import MAX_RESULTS, SAMPLE_SIZE, SCAN_LIMIT, SUMMARIES, TITLES, starts_words
+
+# One line per field, tags last, in lower case: terms are lower case, and
+# LIKE checks the rows the trigrams point at 2.5 times faster than ILIKE
+# (measured). Called from the triggers below.
+DOCUMENT = r"""
+    lower(concat_ws(E'\n', a.title_en, a.title_zh, a.summary_en, a.summary_zh, a.analysis_en, a.analysis_zh,
+                    (SELECT string_agg(t.name_en || E'\n' || t.name_zh, E'\n' ORDER BY t.id)
+                       FROM articletag AS at JOIN tag AS t ON t.id = at.tag_id
+                      WHERE at.article_id = a.id)))
+"""
+
+# Every character that a term can start with (not ASCII whitespace or
+# control), alone and with the character after it; English letters and
+# digits only at a word start. Character codes instead of regular
+# expressions: a regular expression per character made a 40,000-character
+# text take 2.4 s instead of 70 ms (measured).
+GRAMS_FUNCTION = r"""
+CREATE OR REPLACE FUNCTION article_search_grams(doc text) RETURNS text[]
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT coalesce(array_agg(DISTINCT gram), '{}')
+      FROM (SELECT c, ascii(c) AS code, ascii(lag(c) OVER w) AS before, lead(c) OVER w AS after
+              FROM string_to_table(doc, NULL) WITH ORDINALITY AS chars (c, n)
+            WINDOW w AS (ORDER BY n)) AS chars,
+           LATERAL (VALUES (c), (c || after)) AS grams (gram)
+     WHERE code > 32 AND ascii(right(gram, 1)) > 32
+       AND NOT ((code BETWEEN 48 AND 57 OR code BETWEEN 97 AND 122)
+                AND (before BETWEEN 48 AND 57 OR before BETWEEN 97 AND 122))
+$$"""
+
+CREATE_TABLE = [
+    # A trusted extension since PostgreSQL 13: the database's owner may create it.
+    "CREATE EXTENSION IF NOT EXISTS pg_trgm",
+    GRAMS_FUNCTION,
+    """CREATE TABLE IF NOT EXISTS article_search (
+        article_id integer PRIMARY KEY REFERENCES article (id) ON DELETE CASCADE,
+        doc text NOT NULL,
+        grams text[] GENERATED ALWAYS AS (article_search_grams(doc)) STORED)""",
+    # An upsert, not delete-then-insert: two transactions refreshing the same
+    # article at once (a tag renamed while the article is saved) cannot
+    # then both insert it.
+    f"""CREATE OR REPLACE FUNCTION article_search_refresh(ids integer[]) RETURNS void
+        LANGUAGE sql AS $$
+            INSERT INTO article_search (article_id, doc)
+            SELECT a.id, {DOCUMENT} FROM article AS a WHERE a.id = ANY (ids)
+            ON CONFLICT (article_id) DO UPDATE SET doc = EXCLUDED.doc
+        $$""",  # nosec B608 # DOCUMENT is SQL of this module
+]
+
+# Built after the rows are in: one pass instead of an insert per row. With
+# fastupdate (the default) new rows wait in a list that every search reads
+# through until a VACUUM: 5 to 10 times slower searches after a thousand
+# articles were written (measured). Articles are written rarely; searched often.
+CREATE_INDEXES = [
+    """CREATE INDEX IF NOT EXISTS article_search_doc ON article_search
+       USING gin (doc gin_trgm_ops) WITH (fastupdate = off)""",
+    """CREATE INDEX IF NOT EXISTS article_search_grams_index ON article_search
+       USING gin (grams) WITH (fastupdate = off)""",
+]
+
+# Deleting an article deletes its row through the foreign key; deleting a
+# tag deletes its articletag rows, whose trigger refreshes their articles.
+TRIGGERS = [
+    """CREATE OR REPLACE FUNCTION article_search_article_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN PERFORM article_search_refresh(ARRAY[NEW.id]); RETURN NULL; END $$""",
+    """CREATE OR REPLACE FUNCTION article_search_tagging_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            IF TG_OP = 'INSERT' THEN PERFORM article_search_refresh(ARRAY[NEW.article_id]);
+            ELSIF TG_OP = 'DELETE' THEN PERFORM article_search_refresh(ARRAY[OLD.article_id]);
+            ELSE PERFORM article_search_refresh(ARRAY[OLD.article_id, NEW.article_id]);
+            END IF;
+            RETURN NULL;
+        END $$""",
+    """CREATE OR REPLACE FUNCTION article_search_tag_renamed() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            PERFORM article_search_refresh(ARRAY(SELECT article_id FROM articletag WHERE tag_id = NEW.id));
+            RETURN NULL;
+        END $$""",
+    """CREATE OR REPLACE TRIGGER article_search_insert AFTER INSERT ON article
+        FOR EACH ROW EXECUTE FUNCTION article_search_article_changed()""",
+    # Only when the text changes: counting a view or publishing a draft
+    # leaves the index alone.
+    """CREATE OR REPLACE TRIGGER article_search_update AFTER UPDATE ON article
+        FOR EACH ROW WHEN ((OLD.title_en, OLD.title_zh, OLD.summary_en, OLD.summary_zh,
+                            OLD.analysis_en, OLD.analysis_zh)
+                           IS DISTINCT FROM
+                           (NEW.title_en, NEW.title_zh, NEW.summary_en, NEW.summary_zh,
+                            NEW.analysis_en, NEW.analysis_zh))
+        EXECUTE FUNCTION article_search_article_changed()""",
+    """CREATE OR REPLACE TRIGGER article_search_tagging AFTER INSERT OR UPDATE OR DELETE ON articletag
+        FOR EACH ROW EXECUTE FUNCTION article_search_tagging_changed()""",
+    """CREATE OR REPLACE TRIGGER article_search_tag_renamed AFTER UPDATE ON tag
+        FOR EACH ROW WHEN ((OLD.name_en, OLD.name_zh) IS DISTINCT FROM (NEW.name_en, NEW.name_zh))
+        EXECUTE FUNCTION article_search_tag_renamed()""",
+]
+
+
+def install(db):
+    """Create the extension, index table, functions and triggers, unless they exist;
+    a new index starts with the articles already there."""
+    with db.atomic():
+        new = not db.table_exists("article_search")
+        create(db, fill=new)
+
+
+def reindex(db):
+    """Rebuild the whole index from the tables. Returns the number of articles indexed."""
+    with db.atomic():
+        db.execute_sql("DROP TABLE IF EXISTS article_search")
+        create(db, fill=True)
+        return db.execute_sql("SELECT count(*) FROM article_search").fetchone()[0]
+
+
+def create(db, fill):
+    """Every statement of the index, in order; filled from the articles before its indexes are built."""
+    for sql in CREATE_TABLE:
+        db.execute_sql(sql)
+    if fill:
+        db.execute_sql("SELECT article_search_refresh(ARRAY(SELECT id FROM article))")
+    for sql in CREATE_INDEXES + TRIGGERS:
+        db.execute_sql(sql)
+    if fill:
+        db.execute_sql("ANALYZE article_search")
+
+
+# Searching ---------------------------------------------------------------------
+#
+# As on SQLite, a look at the newest articles (`common_terms`) decides how
+# each term is found; PostgreSQL's planner cannot judge it, as the indexed
+# text is too long for its statistics.
+# * Rare terms are found through the GIN indexes, and the common ones then
+#   checked in the rows those give. The planner is told to use the indexes:
+#   it would rather read all of a small table, 5 to 10 times slower
+#   (measured at 1,000 articles).
+# * When every term is common, the newest articles are read in order,
+#   stopping at MAX_RESULTS matches or SCAN_LIMIT articles.
+# Unlike FTS5, a GIN index cannot give its matches newest first, so each
+# one is read and checked: a term counts as common here from a lower share.
+COMMON_SHARE = 0.2
+
+# The SQL below names term n's parameters %(pn)s (a LIKE pattern), %(wn)s
+# (a regular expression for a word start) and %(gn)s (the term itself).
+
+
+def like(term):
+    """A LIKE or ILIKE pattern (backslash escapes) for text containing `term`."""
+    return "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def word_start(term):
+    """A regular expression for `term` where a word starts.
+
+    Only short English terms take this path; ASCII punctuation is escaped
+    with a backslash, and no other character is special."""
+    body = "".join("\\" + c if c in string.punctuation else c for c in term)
+    return "(^|[^a-zA-Z0-9])" + body
+
+
+def parameters(terms, **more):
+    params = dict(more)
+    for n, term in enumerate(terms):
+        params.update({f"p{n}": like(term), f"w{n}": word_start(term), f"g{n}": term})
+    return params
+
+
+def contains(n, terms, column):
+    """SQL: `column` contains term n in any case, at a word start if a short English term."""
+    if starts_words(terms[n]):
+        return f"{column} ~* %(w{n})s"
+    return f"{column} ILIKE %(p{n})s"
+
+
+def in_columns(n, terms, columns):
+    return "(" + " OR ".join(contains(n, terms, f"a.{column}") for column in columns) + ")"
+
+
+def in_document(n, terms):
+    """SQL: the lower-case text of article `s` contains term n (read, not looked up)."""
+    if starts_words(terms[n]):
+        return f"s.doc ~ %(w{n})s"
+    return f"s.doc LIKE %(p{n})s"
+
+
+def in_index(n, terms):
+    """SQL: the index finds term n: by its trigrams, or among the short pieces."""
+    if len(terms[n]) >= 3:
+        return f"s.doc LIKE %(p{n})s"
+    return f"s.grams @> ARRAY[%(g{n})s::text]"
+
+
+def score(terms):
+    """SQL: 3 for each term in a title, else 2 in a summary, else 1; as on SQLite."""
+    return " + ".join(
+        f"CASE WHEN {in_columns(n, terms, TITLES)} THEN 3 WHEN {in_columns(n, terms, SUMMARIES)} THEN 2 ELSE 1 END"
+        for n in range(len(terms))
+    )
+
+
+NEWEST = """
+    SELECT id FROM article WHERE status = 'published' AND published_at <= %(now)s
+     ORDER BY published_at DESC"""
+
+
+def common_terms(db, terms, now):
+    """The terms that at least COMMON_SHARE of the newest SAMPLE_SIZE articles contain."""
+    if not terms:
+        return []
+    counts = ", ".join(f"count(*) FILTER (WHERE {in_document(n, terms)})" for n in range(len(terms)))
+    cursor = db.execute_sql(
+        f"""
+        SELECT count(*), {counts}
+          FROM article_search AS s
+         WHERE s.article_id IN ({NEWEST} LIMIT %(sample)s)""",  # nosec B608 # only SQL of this module and %(name)s placeholders are formatted in; every term is a parameter
+        parameters(terms, now=now, sample=SAMPLE_SIZE),
+    )
+    sampled, *found = cursor.fetchone()
+    return [term for term, count in zip(terms, found, strict=True) if sampled and count >= sampled * COMMON_SHARE]
+
+
+def matches(db, terms, now):
+    """(id, score, published_at) of the newest MAX_RESULTS published articles containing every term."""
+    common = common_terms(db, terms, now)
+    if len(common) == len(terms):
+        return scanned_matches(db, terms, now)
+    return indexed_matches(db, terms, common, now)
+
+
+def indexed_matches(db, terms, common, now):
+    """Matches found through the index for the rare terms, then checked for the common ones."""
+    conditions = " AND ".join(
+        in_document(n, terms) if term in common else in_index(n, terms) for n, term in enumerate(terms)
+    )
+    with db.atomic():
+        for method in ("seqscan", "indexscan"):  # what is left is a bitmap scan of the GIN indexes
+            db.execute_sql(f"SET LOCAL enable_{method} = off")
+        cursor = db.execute_sql(
+            f"""
+            SELECT a.id, {score(terms)}, a.published_at
+              FROM article_search AS s JOIN article AS a ON a.id = s.article_id
+             WHERE a.status = 'published' AND a.published_at <= %(now)s AND {conditions}
+             ORDER BY a.published_at DESC, a.id DESC
+             LIMIT %(max)s""",  # nosec B608 # only SQL of this module and %(name)s placeholders are formatted in; every term is a parameter
+            parameters(terms, now=now, max=MAX_RESULTS),
+        )
+        return list(cursor)
+
+
+def scanned_matches(db, terms, now):
+    """Matches among the newest SCAN_LIMIT published articles, read newest first."""
+    conditions = " AND ".join(in_document(n, terms) for n in range(len(terms)))
+    cursor = db.execute_sql(
+        f"""
+        SELECT a.id, {score(terms)}, a.published_at
+          FROM article AS a JOIN article_search AS s ON s.article_id = a.id
+         WHERE a.id IN ({NEWEST} LIMIT %(scan)s) AND {conditions}
+         ORDER BY a.published_at DESC, a.id DESC
+         LIMIT %(max)s""",  # nosec B608 # only SQL of this module and %(name)s placeholders are formatted in; every term is a parameter
+        parameters(terms, now=now, scan=SCAN_LIMIT, max=MAX_RESULTS),
+    )
+    return list(cursor)

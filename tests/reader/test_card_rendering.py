@@ -1,0 +1,109 @@
+"""Cards are remembered once rendered (app.render_card): whatever a card shows, a change to it shows at once."""
+
+from datetime import datetime, timedelta
+
+import pytest
+from cachetools import LRUCache
+
+from ainews import clock
+from ainews.cache import CARDS
+from ainews.clock import utcnow
+from ainews.db import database
+from conftest import htmx
+from models import Article, Tag, set_tags
+
+
+@pytest.fixture(autouse=True)
+def no_remembered_cards():
+    """Each test starts with nothing remembered, as a fresh server would."""
+    CARDS.clear()
+    yield
+    CARDS.clear()
+
+
+def test_a_remembered_card_is_the_card_rendered_afresh(client, make_article, make_tag):
+    make_article(tags=[make_tag()], slug="open-models")
+    for url, headers in [
+        ("/en/", {}),
+        ("/zh/?view=both", {}),
+        ("/en/articles/open-models", {}),
+        ("/zh/articles/open-models/card?show=both&full=1", htmx()),
+    ]:
+        client.get(url, headers=headers)  # renders, and remembers
+        remembered = client.get(url, headers=headers).get_data(as_text=True)
+        CARDS.clear()
+        fresh = client.get(url, headers=headers).get_data(as_text=True)
+        if "/articles/" in url and "card" not in url:
+            # Each full view counts: the page shown after one more view.
+            remembered = remembered.replace("2 views", "3 views")
+        assert remembered == fresh
+
+
+def test_any_change_to_an_article_shows_at_once(client, make_article):
+    article = make_article(slug="open-models")
+    assert "Open models reach the classroom" in client.get("/en/").get_data(as_text=True)
+    with database().connection_context():
+        # Written behind the models' back: no version bump, nothing told.
+        Article.update(title_en="Schools adopt open models", hot=99).where(Article.id == article.id).execute()
+    html = client.get("/en/").get_data(as_text=True)
+    assert "Schools adopt open models" in html and "Open models reach the classroom" not in html
+    assert "<dd>99</dd>" in html
+
+
+def test_views_counted_elsewhere_show_on_the_feed(client, make_article):
+    make_article(slug="open-models")
+    assert "0 views" in client.get("/en/").get_data(as_text=True)
+    client.get("/en/articles/open-models")
+    assert "1 view<" in client.get("/en/").get_data(as_text=True)
+
+
+def test_renamed_tag_shows_on_every_card(client, make_article, make_tag):
+    tag = make_tag()
+    make_article(tags=[tag])
+    assert "Open Source" in client.get("/en/").get_data(as_text=True)
+    with database().connection_context():
+        Tag.update(name_en="Open Weights").where(Tag.id == tag.id).execute()
+    html = client.get("/en/").get_data(as_text=True)
+    assert "Open Weights" in html and "Open Source" not in html
+
+
+def test_retagging_shows_at_once(client, make_article, make_tag):
+    article = make_article(tags=[make_tag()])
+    policy = make_tag(slug="policy", name_en="Policy", name_zh="政策")
+    with database().connection_context():
+        set_tags(article, [policy])
+    html = client.get("/en/").get_data(as_text=True)
+    assert "/en/tags/policy" in html and "/en/tags/open-source" not in html
+
+
+def test_relative_times_move_on(client, make_article, monkeypatch):
+    make_article(published_at=utcnow() - timedelta(hours=2))
+    assert ">2h ago</time>" in client.get("/en/").get_data(as_text=True)
+
+    class ThreeHoursLater(datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return datetime.now(tz) + timedelta(hours=3)
+
+    monkeypatch.setattr(clock, "datetime", ThreeHoursLater)
+    assert ">5h ago</time>" in client.get("/en/").get_data(as_text=True)
+
+
+def test_search_marks_are_not_kept_for_the_feed(client, make_article):
+    make_article()
+    assert "<mark>" in client.get("/en/search?q=classroom").get_data(as_text=True)
+    assert "<mark>" not in client.get("/en/").get_data(as_text=True)
+
+
+def test_sort_order_reaches_the_tag_links(client, make_article, make_tag):
+    make_article(tags=[make_tag()])
+    assert 'href="/en/tags/open-source"' in client.get("/en/").get_data(as_text=True)
+    assert 'href="/en/tags/open-source?sort=hot"' in client.get("/en/?sort=hot").get_data(as_text=True)
+
+
+def test_remembered_cards_are_bounded(client, make_article, monkeypatch):
+    monkeypatch.setattr(CARDS, "entries", LRUCache(maxsize=3))
+    for n in range(5):
+        make_article(slug=f"article-{n}", title_en=f"Article {n}")
+    client.get("/en/")
+    assert len(CARDS.entries) == 3
