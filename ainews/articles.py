@@ -90,45 +90,66 @@ def save_article(article, values, tags, expected_version=None, checked=()):
     published article, even just its tags or scores, marks it updated.
     """
     with write_transaction():
-        for tag in tags:
-            if tag.id is None:
-                tag.save()
+        tags = stored_tags(tags)
         if article.id is None:
             article = Article(**values)
             article.save()
-            set_tags(article, tags)
-            article.tags = tags
-            return article
-        stored = Article.get_by_id(article.id)
-        attach_tags([stored])
+        else:
+            article = update_article(article.id, values, tags, expected_version, checked)
+        set_tags(article, tags)
+        article.tags = tags
+        return article
+
+
+def stored_tags(tags):
+    """The tags as stored rows, the new ones inserted now, inside the write transaction.
+
+    Another save may have made the same new tag since `find_or_make_tags`
+    looked: then that one is used, whatever the database's isolation level
+    (the insert does nothing on a taken slug, and the select that follows
+    sees the other save's committed row).
+    """
+    rows = []
+    for tag in tags:
+        if tag.id is None:
+            Tag.insert(slug=tag.slug, name_en=tag.name_en, name_zh=tag.name_zh).on_conflict_ignore().execute()
+            tag = Tag.get(Tag.slug == tag.slug)
+        rows.append(tag)
+    return rows
+
+
+def update_article(article_id, values, tags, expected_version, checked):
+    """Write `values` over the stored article, if it is still at `expected_version`.
+
+    The version in the UPDATE's WHERE clause is the one check: checking and
+    writing are one step, whatever the database's isolation level, so two
+    saves from the same version can never both succeed.
+    """
+    stored = Article.get_by_id(article_id)
+    attach_tags([stored])
+    old = {name: getattr(stored, name) for name in values}
+    changed = old != values or sorted(t.slug for t in stored.tags) != sorted(t.slug for t in tags)
+    if not changed and not checked:
         if stored.version != expected_version:
             raise EditConflict(stored)
-        old = {name: getattr(stored, name) for name in values}
-        changed = old != values or sorted(t.slug for t in stored.tags) != sorted(t.slug for t in tags)
-        if not changed and not checked:
-            return stored
-        values = dict(values, outdated=outdated_translations(old, values, stored.outdated, checked))
-        if values.get("published_at") is None:
-            values["published_at"] = stored.published_at
-        if changed and stored.status == "published" and values["status"] == "published":
-            values["updated_at"] = utcnow()
-        for name, value in values.items():
-            setattr(stored, name, value)
-        stored.version += 1
-        if stored.status == "published" and stored.published_at is None:
-            stored.published_at = utcnow()
-        stored.validate()
-        # The version in the WHERE clause makes the check and the write one
-        # step, whatever the database's isolation level.
-        written = (
-            Article.update(
-                {getattr(Article, name): getattr(stored, name) for name in [*values, "published_at", "version"]}
-            )
-            .where((Article.id == stored.id) & (Article.version == expected_version))
-            .execute()
-        )
-        if not written:
-            raise EditConflict(Article.get_by_id(stored.id))
-        set_tags(stored, tags)
-        stored.tags = tags
         return stored
+    values = dict(values, outdated=outdated_translations(old, values, stored.outdated, checked))
+    if values.get("published_at") is None:
+        values["published_at"] = stored.published_at
+    if changed and stored.status == "published" and values["status"] == "published":
+        values["updated_at"] = utcnow()
+    for name, value in values.items():
+        setattr(stored, name, value)
+    stored.version = (expected_version or 0) + 1
+    if stored.status == "published" and stored.published_at is None:
+        stored.published_at = utcnow()
+    stored.validate()
+    columns = [*values, "published_at", "version"]
+    written = (
+        Article.update({getattr(Article, name): getattr(stored, name) for name in columns})
+        .where((Article.id == stored.id) & (Article.version == expected_version))
+        .execute()
+    )
+    if not written:
+        raise EditConflict(Article.get_by_id(stored.id))
+    return stored
