@@ -31,6 +31,7 @@ from ainews.rules import (
     DEFAULT_SCORE,
     DEFAULT_STATUS,
     LANGS,
+    MAX_INTEGER,
     MODEL_NAME_MAX,
     SCORES,
     SORTS,
@@ -38,6 +39,7 @@ from ainews.rules import (
     TEXT_COLUMNS,
     TRANSLATED_FIELDS,
     YEARS,
+    score_ok,
     web_url_ok,
 )
 from models import ApiToken, Article, ArticleTag, Tag, attach_tags, tags_with_counts
@@ -64,6 +66,9 @@ def has_token():
 # Reading ------------------------------------------------------------------------
 
 
+LIST_ARGS = ("sort", "tag", "limit", "lang")  # what the next page keeps; the cursor is its own
+
+
 @bp.get("/articles")
 def list_articles():
     sort = request.args.get("sort", "new")
@@ -85,7 +90,9 @@ def list_articles():
     attach_tags(articles)
     next_url = None
     if len(rows) > limit:
-        args = {k: v for k, v in request.args.items() if k != "cursor"}
+        # Only the arguments this list reads: anything else (say `_external`
+        # or `_anchor`) would be taken by url_for as an instruction.
+        args = {name: request.args[name] for name in LIST_ARGS if name in request.args}
         next_url = url_for("api.list_articles", **args, cursor=make_cursor(articles[-1], sort), _external=True)
     return json_response(
         {
@@ -195,14 +202,19 @@ def after_cursor(cursor, sort):
     """WHERE terms for the articles after the cursor, in the order of `sort`."""
     try:
         keys = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        if not isinstance(keys, list):
+            raise ValueError
         published_at = datetime.fromisoformat(keys[1])
+        if published_at.tzinfo is None:
+            raise ValueError
+        published_at = published_at.astimezone(timezone.utc)  # OverflowError near year 1 or 9999
         article_id = keys[2]
-        if keys[0] != sort or not isinstance(article_id, int) or published_at.tzinfo is None:
+        if keys[0] != sort or not isinstance(article_id, int) or not 0 <= article_id <= MAX_INTEGER:
             raise ValueError
         score = keys[3] if sort != "new" else None
-        if sort != "new" and not isinstance(score, int):
+        if sort != "new" and not score_ok(score):
             raise ValueError
-    except (ValueError, TypeError, IndexError, binascii.Error, RecursionError):
+    except (ValueError, TypeError, IndexError, KeyError, OverflowError, binascii.Error, RecursionError):
         raise ApiError(400, {"cursor": _("This cursor is not valid here: use the 'next' address as given.")}) from None
     moment = Article.published_at
     same_time_after = (moment < published_at) | ((moment == published_at) & (Article.id < article_id))
@@ -282,7 +294,8 @@ def read_article_body(allowed):
     values, errors = {}, {}
     for name, value in data.items():
         if name not in allowed:
-            errors[name[:100]] = _("There is no such field.")
+            # Named back as sent, cut short, with what UTF-8 cannot carry (a lone surrogate) escaped.
+            errors[name[:100].encode("utf-8", "backslashreplace").decode()] = _("There is no such field.")
         elif not has_type(value, FIELD_TYPES[name]):
             errors[name] = type_message(FIELD_TYPES[name])
         else:

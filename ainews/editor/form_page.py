@@ -11,7 +11,7 @@ from ainews.articles import find_or_make_tags, tags_text
 from ainews.clock import utcnow
 from ainews.editor.forms import ArticleForm
 from ainews.i18n import local_input_text, other_lang
-from ainews.rules import LANGS, MAX_TAGS, SCORES, TRANSLATED_FIELDS, article_slug, score_ok
+from ainews.rules import LANGS, MAX_INTEGER, MAX_TAGS, SCORES, TRANSLATED_FIELDS, article_slug, score_ok
 from ainews.web import current_lang
 from models import Article, Tag, attach_tags
 
@@ -55,8 +55,16 @@ def initial_data(article, lang):
 
 
 def load_article(article_id):
-    article = Article.get_or_none(Article.id == article_id) or abort(404)
-    attach_tags([article])
+    return find_article(article_id) or abort(404)
+
+
+def find_article(article_id):
+    """The article with this id, tags attached, or None."""
+    if not 0 < article_id <= MAX_INTEGER:  # more than the database's integers hold: no such id
+        return None
+    article = Article.get_or_none(Article.id == article_id)
+    if article is not None:
+        attach_tags([article])
     return article
 
 
@@ -79,10 +87,15 @@ def render_form(form, article, status=200, **extra):
 
 
 def form_page_keeping_text(message, status):
-    """The form again with what was posted, when it could not be saved."""
-    article = Article()
-    if g.editor is not None and request.view_args.get("article_id"):
-        article = load_article(request.view_args["article_id"])
+    """The form again with what was posted, when it could not be saved.
+
+    Called from error handlers, so it must not fail itself: an article that
+    is gone shows as a new one, with the posted text.
+    """
+    article = None
+    if g.editor is not None and (request.view_args or {}).get("article_id"):
+        article = find_article(request.view_args["article_id"])
+    article = article or Article()
     form = ArticleForm(article=article, lang=current_lang())
     return render_form(form, article, status, notice=message)
 

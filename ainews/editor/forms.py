@@ -6,8 +6,10 @@ validation is shown again with exactly what was typed, so nothing is lost.
 
 from datetime import datetime
 
+from flask import request
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.form import _Auto  # Flask-WTF's "read the request" default
 from wtforms import (
     BooleanField,
     HiddenField,
@@ -50,9 +52,17 @@ def without_nul(value):
 
 
 class Form(FlaskForm):
-    """Every form of ours: NUL characters dropped from every field."""
+    """Every form of ours: read from the posted form fields only, NUL characters dropped."""
 
     class Meta:
+        def wrap_formdata(self, form, formdata):
+            # Flask-WTF would read a JSON body as the form, numbers and lists
+            # included, where every field expects text. Browsers post forms;
+            # the API hands its JSON over as formdata of its own.
+            if formdata is _Auto and request.is_json:
+                return None
+            return super().wrap_formdata(form, formdata)
+
         def bind_field(self, form, unbound_field, options):
             filters = [*unbound_field.kwargs.get("filters", ()), without_nul]
             return unbound_field.bind(form=form, filters=filters, **options)

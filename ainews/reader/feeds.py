@@ -1,6 +1,7 @@
 """Feeds for machines: Atom per language and tag, the sitemap, robots.txt."""
 
 import hashlib
+import re
 
 from flask import Blueprint, abort, current_app, make_response, render_template, request, url_for
 
@@ -15,9 +16,16 @@ FEED_ENTRIES = 50
 SITEMAP_ARTICLES = 20_000  # two URLs each: under the 50,000 a sitemap may hold
 
 
-def xml_response(body):
-    response = make_response(body)
-    response.mimetype = "application/xml"
+# Characters XML 1.0 cannot carry at all, even escaped: C0 controls other than
+# tab, newline and carriage return, and the two non-characters. A title with a
+# vertical tab (what Word pastes as a line break) must not break the feed for
+# every subscriber.
+NOT_IN_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def xml_response(body, mimetype="application/xml"):
+    response = make_response(NOT_IN_XML.sub("", body))
+    response.mimetype = mimetype
     return response
 
 
@@ -30,7 +38,7 @@ def atom_response(lang, tag):
     articles, _has_next = Article.feed_page(1, FEED_ENTRIES, tag=tag)
     updated = max((article.updated_at or article.published_at for article in articles), default=None)
     fingerprint = ";".join(f"{a.id}.{a.version}" for a in articles)
-    response = make_response(
+    response = xml_response(
         render_template(
             "feeds/atom.xml",
             lang=lang,
@@ -39,9 +47,9 @@ def atom_response(lang, tag):
             updated=updated or utcnow(),
             authority=request.host.split(":")[0],
             title=f"{tag.name(lang)} · {tr('AI News', lang)}" if tag else tr("AI News", lang),
-        )
+        ),
+        "application/atom+xml",
     )
-    response.mimetype = "application/atom+xml"
     response.set_etag(hashlib.sha256(f"{lang}|{tag and tag.id}|{fingerprint}".encode()).hexdigest()[:32])
     if updated:
         response.last_modified = updated
@@ -77,8 +85,8 @@ def sitemap():
 @bp.get("/sitemaps/<int:part>.xml")
 def sitemap_part(part):
     """Published articles, oldest first, in both languages with hreflang alternates."""
-    published = Article.published().order_by(Article.id)
-    articles = list(published.offset((part - 1) * SITEMAP_ARTICLES).limit(SITEMAP_ARTICLES)) if part >= 1 else []
-    if not articles and part != 1:
+    if not 1 <= part <= page_count(Article.count_published(), SITEMAP_ARTICLES):
         abort(404)
+    published = Article.published().order_by(Article.id)
+    articles = list(published.offset((part - 1) * SITEMAP_ARTICLES).limit(SITEMAP_ARTICLES))
     return xml_response(render_template("feeds/sitemap.xml", articles=articles, part=part))

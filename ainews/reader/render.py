@@ -242,7 +242,10 @@ def render_page(template, block="page", **context):
     lang = current_lang()
     context.update(lang=lang, html_lang=HTML_LANGS[lang], view=reading_view(), fragment=wants_fragment())
     if context["fragment"] and block == "page":
-        block = FRAGMENT_BLOCKS.get(request.headers.get("HX-Target"), block)
+        asked = FRAGMENT_BLOCKS.get(request.headers.get("HX-Target"))
+        # Any request can say any target: only a block this page has is an answer.
+        if asked in current_app.jinja_env.get_template(template).blocks:
+            block = asked
     if context["fragment"]:
         return render_block(template, block, **context)
     return render_template(template, **context)
