@@ -34,7 +34,7 @@ test: setup-dev
 # Without a URL it is skipped with a message, except under CI=true.
 test-postgres: setup-dev
 ifeq ($(TEST_DATABASE_URL),)
-	@echo "PostgreSQL tests skipped: TEST_DATABASE_URL is not set (see README, PostgreSQL)." >&2
+	@echo "PostgreSQL tests skipped: TEST_DATABASE_URL is not set (see docs/postgresql.md)." >&2
 	@test "$$CI" != true || { echo "CI=true: the PostgreSQL run must not be skipped." >&2; exit 1; }
 else
 	TEST_DATABASE_URL='$(TEST_DATABASE_URL)' $(BIN)/python -m pytest -m "not browser"

@@ -3,7 +3,7 @@
     python .ci/wapiti_gate.py REPORT.json ACCESS.log
 
 Fails (exit 1) on any vulnerability wapiti reports, except the accepted ones
-below (each explained in README, "Security scan"), and on any 5xx answer the
+below (each explained in docs/security.md), and on any 5xx answer the
 server gave during the scan (wapiti's "Internal Server Error" anomalies, and
 every 5xx in the access log, which also catches those wapiti did not
 attribute). Other anomalies, such as slow answers to time-based probes, are

@@ -177,7 +177,7 @@ def feed_queries_by_cards(client):
     return counts
 
 
-def remembered_queries(client):
+def cached_queries(client):
     """SQL queries of a feed page served from memory (ainews/cache.py): asked twice, counted the second time."""
     measure(client, "/en/", {})
     return measure(client, "/en/", {})["queries"]
@@ -349,13 +349,13 @@ def bench_database(report, args, label, url, articles):
         finally:
             stop(server)
         # The feed again with every page rendered afresh: what a page costs
-        # when it is not remembered (each change to the site, each minute).
+        # when it is not cached (each change to the site, each minute).
         server = start_gunicorn(url, args.port, args.workers, args.threads, log, CACHE_PAGES="0")
         try:
             rendered = load_routes(
                 args,
-                [measured[0], ("feed /en/, not remembered", "/en/", {})],
-                {**sizes, "feed /en/, not remembered": sizes["feed /en/"]},
+                [measured[0], ("feed /en/, not cached", "/en/", {})],
+                {**sizes, "feed /en/, not cached": sizes["feed /en/"]},
             )[1]
         finally:
             stop(server)
@@ -378,7 +378,7 @@ def bench_database(report, args, label, url, articles):
     )
     report(
         f"SQL queries per feed page rendered with 1 / 20 / 50 cards: {' / '.join(map(str, by_cards.values()))}; "
-        f"a remembered page: {remembered_queries(client)}"
+        f"a cached page: {cached_queries(client)}"
     )
     report()
     report("| target | measured | met |")
@@ -389,10 +389,10 @@ def bench_database(report, args, label, url, articles):
         f"| {verdict(constant and feed['queries'] <= MAX_FEED_QUERIES)} |"
     )
     report(f"| feed req/s ≥ {MIN_FEED_RATIO:.0%} of /healthz | {ratio:.0%} | {verdict(ratio >= MIN_FEED_RATIO)} |")
-    report(f"| (the same, pages not remembered) | {rendered_ratio:.0%} | {verdict(rendered_ratio >= MIN_FEED_RATIO)} |")
+    report(f"| (the same, pages not cached) | {rendered_ratio:.0%} | {verdict(rendered_ratio >= MIN_FEED_RATIO)} |")
     report(f"| feed p99 < {MAX_FEED_P99_MS} ms | {feed['p99']:.1f} ms | {verdict(feed['p99'] < MAX_FEED_P99_MS)} |")
     report(
-        f"| (the same, pages not remembered) | {results[2]['p99']:.1f} ms "
+        f"| (the same, pages not cached) | {results[2]['p99']:.1f} ms "
         f"| {verdict(results[2]['p99'] < MAX_FEED_P99_MS)} |"
     )
     limit = MAX_FIRST_VIEW // 1024

@@ -1,4 +1,4 @@
-"""What the wapiti scan asked for (see README, "Security scan")."""
+"""What the wapiti scan asked for (see docs/security.md)."""
 
 
 def test_pages_refuse_to_be_framed_in_old_browsers_too(client):
