@@ -12,7 +12,7 @@ from htmx_flask import Htmx
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from ainews import api, cache, editor, http_cache, security
+from ainews import api, cache, editor, faults, http_cache, security
 from ainews.config import database_url, load_config
 from ainews.db import db_wrapper, open_database
 from ainews.i18n import BABEL_LOCALES
@@ -30,7 +30,7 @@ def create_app(test_config=None):
     db_wrapper.init_app(app)
     app.extensions["view_counter"] = ViewCounter(app.config["DATABASE"], app.config["VIEW_FLUSH_SECONDS"])
     if not app.config.get("TESTING"):
-        update_statistics()
+        update_statistics()  # skipped, with a warning, when the database cannot write
     if app.config["PROXY_COUNT"]:
         count = app.config["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
@@ -46,6 +46,7 @@ def create_app(test_config=None):
     app.after_request(security.add_security_headers)
     app.before_request(security.refuse_nul_in_address)
     app.register_error_handler(HTTPException, errors.error_page)
+    faults.init_app(app)
     for blueprint in (pages.bp, feeds.bp, health.bp, editor.bp, api.bp):
         app.register_blueprint(blueprint)
     csrf.exempt(api.bp)  # no cookies there for a forged request to ride on

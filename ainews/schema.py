@@ -5,13 +5,16 @@ that has everything already.
 """
 
 import copy
+import logging
 
-from peewee import OperationalError, SqliteDatabase
+from peewee import DatabaseError, OperationalError, SqliteDatabase
 from playhouse.migrate import SchemaMigrator, migrate
 
 from ainews import search
 from ainews.db import database, write_transaction
 from models import MODELS, Article, ArticleTag, Tag
+
+log = logging.getLogger(__name__)
 
 
 def create_tables():
@@ -71,14 +74,20 @@ def update_statistics():
     instead of reading it all, so it is cheap enough to run at every start.
     PostgreSQL's ANALYZE samples by itself; its autovacuum keeps statistics
     fresh later, but only a while after a bulk import.
+
+    ANALYZE writes: on a full disk or a read-only database it is skipped
+    with a warning, and the site starts and serves readers all the same.
     """
     db = database()
-    with db.connection_context():
-        if isinstance(db, SqliteDatabase):
-            db.execute_sql("PRAGMA analysis_limit = 1000")
-        for model in (Article, ArticleTag, Tag):
-            if model.table_exists():
-                db.execute_sql(f'ANALYZE "{model._meta.table_name}"')
+    try:
+        with db.connection_context():
+            if isinstance(db, SqliteDatabase):
+                db.execute_sql("PRAGMA analysis_limit = 1000")
+            for model in (Article, ArticleTag, Tag):
+                if model.table_exists():
+                    db.execute_sql(f'ANALYZE "{model._meta.table_name}"')
+    except DatabaseError as error:
+        log.warning("planner statistics not updated, the database cannot write: %s", error)
 
 
 def add_missing_columns(db):

@@ -43,7 +43,7 @@ class ViewCounter:
                 self.timer.start()
                 atexit.register(self.flush_quietly)
         if not self.interval:
-            self.flush()
+            self.flush_quietly()  # a view that cannot be written must not cost the reader the page
 
     def flush(self):
         """Write the pending counts; returns how many views were written."""

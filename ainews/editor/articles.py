@@ -4,7 +4,7 @@ import json
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from peewee import fn
+from peewee import IntegrityError, fn
 
 from ainews.articles import EditConflict, find_or_make_tags, save_article
 from ainews.clock import utcnow
@@ -84,6 +84,10 @@ def article_form(article, form):
     except EditConflict as conflict:
         merged, rows = merge_conflict(conflict.current)
         return render_form(merged, conflict.current, 409, conflict=rows)
+    except IntegrityError:
+        # Another save took the same address between the form's check and this write.
+        form.slug.errors = [*form.slug.errors, _("Another article already uses this address.")]
+        return render_form(form, article, 409)
     flash(saved_message(saved, request.form.get("action")))
     return redirect(url_for(".edit", article_id=saved.id), 303)
 

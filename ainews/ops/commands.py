@@ -7,6 +7,7 @@ import re
 import sys
 
 import click
+from peewee import DatabaseError
 
 from ainews import search
 from ainews.db import database, write_transaction
@@ -22,7 +23,7 @@ from ainews.rules import (
     TOKEN_NAME_PATTERN,
 )
 from ainews.schema import create_tables
-from models import ApiToken, Article, Editor, EditorSession, article_count
+from models import MODELS, ApiToken, Article, Editor, EditorSession, article_count
 
 
 def register(app):
@@ -41,8 +42,25 @@ def register(app):
 
 @click.command("init-db")
 def init_db_command():
-    """Create the database tables (existing data is kept)."""
-    create_tables()
+    """Create the database tables (existing data is kept).
+
+    `make serve` runs it before every start. On a database that cannot be
+    written (a full disk, a read-only file) that already has the tables, it
+    warns and lets the site start, to serve readers.
+    """
+    try:
+        create_tables()
+    except DatabaseError as error:
+        with database().connection_context():
+            ready = all(model.table_exists() for model in MODELS)
+        if not ready:
+            raise click.ClickException(f"cannot create the tables: {error}") from None
+        click.echo(
+            f"Warning: the database cannot be written ({error}); the schema was not updated. "
+            "The site will serve readers; editors cannot save until this is mended.",
+            err=True,
+        )
+        return
     click.echo("Database ready.")
 
 

@@ -1,10 +1,15 @@
 """Error pages in the reader's language; JSON errors under /api/."""
 
+import logging
+
 from flask import g, render_template, request
 from flask_babel import lazy_gettext as _l
+from markupsafe import escape
 
 from ainews.api.errors import http_error
 from ainews.reader.render import render_page
+
+log = logging.getLogger(__name__)
 
 ERROR_TEXTS = {
     400: (_l("Bad request"), _l("This address has a value the site cannot use. Check the link and try again.")),
@@ -26,8 +31,17 @@ def error_page(error):
     if request.path.startswith("/api/"):
         return http_error(error)
     code = error.code or 500
-    g.error = True
     title, message = ERROR_TEXTS.get(code, ERROR_TEXTS[500 if code >= 500 else 400])
     if request.blueprint == "editor":
         return render_template("editor/message.html", title=title, message=message), code
-    return render_page("reader/error.html", code=code, title=title, message=message), code
+    return error_page_text(code, title, message), code
+
+
+def error_page_text(code, title, message):
+    """The reader's error page; a bare one if even that cannot be rendered (the error page must not fail)."""
+    g.error = True
+    try:
+        return render_page("reader/error.html", code=code, title=title, message=message)
+    except Exception:
+        log.exception("the error page failed for %s", request.path)
+        return f"<!doctype html><title>{escape(title)}</title><h1>{code} {escape(title)}</h1><p>{escape(message)}</p>"
