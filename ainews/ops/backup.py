@@ -14,6 +14,10 @@ import sqlite3
 from peewee import OperationalError, SqliteDatabase
 
 from ainews.schema import content_version
+from models import ApiToken, Editor, EditorSession, LoginFailure
+
+# Who may sign in or write, and how: a restore keeps today's rows of these.
+CREDENTIAL_TABLES = tuple(model._meta.table_name for model in (Editor, EditorSession, ApiToken, LoginFailure))
 
 # Tables every version of the site has had; a file without them is not ours.
 REQUIRED_COLUMNS = {
@@ -87,23 +91,36 @@ def check_backup(path):
         source.close()
 
 
-def restore(db, path):
+def restore(db, path, keep_credentials=True):
     """Replace the live database's content with the backup at `path`, in one transaction.
 
-    The backup is checked first; a bad one changes nothing.
+    The backup is checked first; a bad one changes nothing. Unless
+    `keep_credentials` is false, today's editors, password hashes, sessions,
+    API tokens and sign-in failures replace the backup's before it goes
+    live: restoring after an incident must not bring back a revoked token,
+    an ended session or an old password.
     """
     require_sqlite(db)
     articles = check_backup(path)
     if os.path.exists(db.database) and os.path.samefile(path, db.database):
         raise BackupError(f"{path} is the live database itself")
     counter_before = content_version(db)
-    source = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    staged_path = f"{db.database}.restoring"
+    staged = sqlite3.connect(staged_path, uri=True)
     try:
-        source.backup(db.connection())
+        source = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            source.backup(staged)
+        finally:
+            source.close()
+        if keep_credentials:
+            keep_live_credentials(staged, db.database)
+        staged.backup(db.connection())
     except sqlite3.Error as error:
         raise BackupError(f"could not restore from {path}: {error}") from None
     finally:
-        source.close()
+        staged.close()
+        os.remove(staged_path)
     if counter_before is not None:
         # The backup brings its own, older change counter: move it past the
         # live one, so no page cached before the restore can match it.
@@ -112,3 +129,26 @@ def restore(db, path):
         except OperationalError:
             pass  # a backup from before the counter: pages are not cached until `flask init-db`
     return articles
+
+
+def keep_live_credentials(staged, live_path):
+    """Put the live database's credential tables into the staged copy, in place of the backup's."""
+    staged.execute("ATTACH DATABASE ? AS live", (f"file:{live_path}?mode=ro",))
+    try:
+        with staged:
+            for table in CREDENTIAL_TABLES:
+                live_columns = columns(staged, "live", table)
+                if not live_columns:
+                    continue  # the live database is older than this table
+                if not columns(staged, "main", table):
+                    sql = staged.execute("SELECT sql FROM live.sqlite_master WHERE name = ?", (table,)).fetchone()[0]
+                    staged.execute(sql)
+                shared = ", ".join(f'"{name}"' for name in live_columns if name in columns(staged, "main", table))
+                staged.execute(f'DELETE FROM main."{table}"')  # nosec B608 # table names from CREDENTIAL_TABLES
+                staged.execute(f'INSERT INTO main."{table}" ({shared}) SELECT {shared} FROM live."{table}"')  # nosec B608
+    finally:
+        staged.execute("DETACH DATABASE live")
+
+
+def columns(connection, schema, table):
+    return [row[1] for row in connection.execute(f'PRAGMA {schema}.table_info("{table}")')]

@@ -131,11 +131,19 @@ def backup_command(path):
 @click.command("restore")
 @click.argument("path")
 @click.option("--yes", is_flag=True, help="Do not ask before replacing the database.")
-def restore_command(path, yes):
+@click.option(
+    "--with-credentials",
+    is_flag=True,
+    help="Also restore the backup's editors, passwords, sessions and API tokens (by default today's are kept).",
+)
+def restore_command(path, yes, with_credentials):
     """Replace the database with a backup made by `flask backup`, checked first.
 
     It is one transaction, safe while the site runs; but edits and views
-    made after the backup are lost, so stop the site if you can.
+    made after the backup are lost, so stop the site if you can. Today's
+    editors, password hashes, sessions, API tokens and sign-in failures are
+    kept, so a restore never brings back a revoked token, an ended session
+    or an old password, unless --with-credentials says so.
     """
     db = database()
     try:
@@ -146,11 +154,12 @@ def restore_command(path, yes):
                 current = article_count() if Article.table_exists() else 0
             click.confirm(f"Replace {db.database} ({current} articles) with {path} ({articles} articles)?", abort=True)
         with db.connection_context():
-            backup.restore(db, path)
+            backup.restore(db, path, keep_credentials=not with_credentials)
     except backup.BackupError as error:
         raise click.ClickException(str(error)) from None
     create_tables()  # a backup from an older version gets the newer columns and tables
-    click.echo(f"Restored {articles} articles from {path}.")
+    kept = "the backup's" if with_credentials else "today's"
+    click.echo(f"Restored {articles} articles from {path}, with {kept} editors, sessions and API tokens.")
 
 
 @click.command("create-editor")
