@@ -10,6 +10,8 @@ messages and errors go to standard error.
 
 import os
 
+from ainews.ops.serving import die_with_master
+
 wsgi_app = "app:create_app()"
 worker_class = "gthread"
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
@@ -21,6 +23,14 @@ bind = os.environ.get("BIND") or f"127.0.0.1:{os.environ.get('PORT', '5000')}"
 accesslog = "-"
 errorlog = "-"
 access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'
+# Control characters in a request are written as escapes: a %0a in the path
+# cannot forge a second log line.
+logger_class = "ainews.ops.serving.AccessLogger"
+
+# A restart right after the master was killed: the old workers quit as soon
+# as their master is gone, freeing the port (a new master retries binding
+# for a few seconds).
+post_fork = die_with_master
 
 # Finish the requests in flight when asked to stop (SIGTERM).
 graceful_timeout = 30

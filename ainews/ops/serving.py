@@ -1,0 +1,38 @@
+"""What gunicorn.conf.py plugs into gunicorn: a safe access log, and workers that die with their master."""
+
+import ctypes
+import os
+import signal
+
+from gunicorn.glogging import Logger
+
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+def printable(text):
+    """`text` with every character that is not printable written as an escape, so no value can fake a log line."""
+    if text.isprintable():
+        return text
+    return "".join(char if char.isprintable() else char.encode("unicode_escape").decode() for char in text)
+
+
+class AccessLogger(Logger):
+    """gunicorn's logger, with control characters in the request (a %0a in the path, a NUL) escaped."""
+
+    def atoms(self, resp, req, environ, request_time):
+        atoms = super().atoms(resp, req, environ, request_time)
+        return {name: printable(value) if isinstance(value, str) else value for name, value in atoms.items()}
+
+
+def die_with_master(server, worker):
+    """gunicorn's post_fork hook: the worker quits at once when its master dies.
+
+    A master killed with SIGKILL cannot stop its workers, and an orphaned
+    worker would keep serving (and holding the port) until its own timeout.
+    With this the kernel sends it SIGQUIT, gunicorn's quick stop, which
+    still writes the views it counted (worker_exit).
+    """
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGQUIT)
+    if os.getppid() != server.pid:  # the master died before prctl took effect
+        os.kill(os.getpid(), signal.SIGQUIT)

@@ -1,0 +1,133 @@
+"""A real gunicorn: a clean restart after its master is killed, and an access log that cannot be forged."""
+
+import os
+import queue
+import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+
+import pytest
+
+from conftest import database_url
+
+HERE = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+GUNICORN_CONF = os.path.join(HERE, "gunicorn.conf.py")
+DEADLINE = 10  # seconds: the issue's bound for serving again after a killed master
+
+
+class Gunicorn:
+    """gunicorn with our configuration, its output read line by line with a deadline."""
+
+    def __init__(self, tmp_path, port, **environ):
+        env = dict(os.environ, DATABASE_URL=database_url(tmp_path), SECRET_KEY="x", BIND=f"127.0.0.1:{port}", **environ)
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "--config", GUNICORN_CONF],
+            cwd=HERE,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            errors="backslashreplace",
+        )
+        self.lines = queue.Queue()
+        self.reader = threading.Thread(target=self.read, daemon=True)
+        self.reader.start()
+
+    def read(self):
+        for line in self.process.stdout:
+            self.lines.put(line)
+
+    def wait_for(self, pattern, count=1):
+        """Lines until `count` of them match `pattern`, within the deadline; returns them all."""
+        seen, found, until = [], 0, time.monotonic() + DEADLINE
+        while found < count:
+            try:
+                line = self.lines.get(timeout=max(0.01, until - time.monotonic()))
+            except queue.Empty:
+                raise AssertionError(f"no {pattern!r} within {DEADLINE} s; output: {''.join(seen)}") from None
+            seen.append(line)
+            found += bool(re.search(pattern, line))
+        return seen
+
+    def workers(self):
+        with open(f"/proc/{self.process.pid}/task/{self.process.pid}/children") as f:
+            return [int(pid) for pid in f.read().split()]
+
+    def stop(self):
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+        self.process.wait(timeout=60)
+        self.reader.join(timeout=DEADLINE)  # ends when every process holding the pipe has exited
+        self.process.stdout.close()
+
+
+@pytest.fixture
+def port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def alive(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().split(") ")[1].split()[0] != "Z"  # a zombie has exited
+    except FileNotFoundError:
+        return False
+
+
+def test_a_new_server_serves_at_once_after_the_master_is_killed(tmp_path, port, make_article):
+    old, workers, in_flight = Gunicorn(tmp_path, port, WEB_CONCURRENCY="2", THREADS="2"), [], []
+    try:
+        old.wait_for("Booting worker", count=2)
+        workers = old.workers()
+        assert len(workers) == 2
+        # Under load: requests in flight, which a gracefully stopping worker would wait for.
+        in_flight = [socket.create_connection(("127.0.0.1", port), timeout=DEADLINE) for _ in range(4)]
+        for connection in in_flight:
+            connection.sendall(b"POST /editor/login HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\nname=")
+        old.process.kill()  # kill -9: the master cannot tell its workers
+        old.process.wait(timeout=DEADLINE)
+        started = time.monotonic()
+        new = Gunicorn(tmp_path, port, WEB_CONCURRENCY="1", THREADS="2")
+        try:
+            new.wait_for("Booting worker")
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=DEADLINE) as response:
+                assert response.status == 200
+            assert time.monotonic() - started < DEADLINE
+            until = time.monotonic() + DEADLINE
+            while any(alive(pid) for pid in workers) and time.monotonic() < until:
+                time.sleep(0.05)  # polling a condition, with a deadline
+            assert not any(alive(pid) for pid in workers), "orphaned workers still running"
+        finally:
+            new.stop()
+    finally:
+        for connection in in_flight:
+            connection.close()
+        for pid in workers:
+            if alive(pid):
+                os.kill(pid, signal.SIGKILL)
+        old.stop()
+
+
+def test_the_access_log_escapes_control_characters(tmp_path, port, make_article):
+    server = Gunicorn(tmp_path, port, WEB_CONCURRENCY="1", THREADS="1")
+    try:
+        server.wait_for("Booting worker")
+        forged = '/en/x%0a203.0.113.9%20"POST%20/editor/login"%20303%00'
+        for path in (forged, "/healthz"):
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=DEADLINE).close()
+            except urllib.error.HTTPError as error:
+                assert error.code == 404
+        lines = server.wait_for(r'"GET /healthz"')
+    finally:
+        server.stop()
+    access = [line for line in lines if '"GET ' in line or "POST /editor/login" in line]
+    assert len(access) == 2, access  # one line per request: nothing forged a third
+    assert r'"GET /en/x\n203.0.113.9 \"POST /editor/login\" 303\x00"' in access[0]
