@@ -2,6 +2,7 @@
 
 import os
 import secrets
+from urllib.parse import urlsplit
 
 from ainews.rules import REQUEST_MAX_BYTES, SESSION_LIFETIME
 
@@ -31,6 +32,14 @@ def load_config(app, test_config):
         COMPRESS=os.environ.get("COMPRESS", "1") != "0",
         # 0 renders every list page afresh (ainews/cache.py): to measure rendering.
         CACHE_PAGES=os.environ.get("CACHE_PAGES", "1") != "0",
+        # The address readers use, e.g. https://news.example: every absolute
+        # URL (canonical, feeds, sitemap, API links) is built on it, never on
+        # the Host header a request brings. Required in production.
+        SITE_URL=os.environ.get("SITE_URL", ""),
+        # Host names a request may name (comma-separated); others get a 400.
+        TRUSTED_HOSTS=[host.strip() for host in os.environ["TRUSTED_HOSTS"].split(",") if host.strip()]
+        if os.environ.get("TRUSTED_HOSTS")
+        else None,
     )
     if test_config:
         app.config.update(test_config)
@@ -38,6 +47,30 @@ def load_config(app, test_config):
         if app.config["ENV_NAME"] == "production":
             raise RuntimeError("SECRET_KEY must be set when APP_ENV=production")
         app.config["SECRET_KEY"] = development_secret(app.instance_path)
+    if app.config["SITE_URL"]:
+        use_site_url(app, app.config["SITE_URL"])
+    elif app.config["ENV_NAME"] == "production":
+        raise RuntimeError("SITE_URL must be set when APP_ENV=production, e.g. SITE_URL=https://news.example")
+
+
+def use_site_url(app, site_url):
+    """Build every absolute URL on the configured address, whatever Host a request names."""
+    parts = urlsplit(site_url)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.path.strip("/") or parts.query:
+        raise RuntimeError(f"SITE_URL must be an http(s) address with no path, like https://news.example: {site_url!r}")
+    app.config.update(SERVER_NAME=parts.netloc, PREFERRED_URL_SCHEME=parts.scheme)
+    app.wsgi_app = SiteScheme(app.wsgi_app, parts.scheme)
+
+
+class SiteScheme:
+    """WSGI middleware: requests arrive in the site's scheme (TLS usually ends at a proxy in front)."""
+
+    def __init__(self, wsgi_app, scheme):
+        self.wsgi_app, self.scheme = wsgi_app, scheme
+
+    def __call__(self, environ, start_response):
+        environ["wsgi.url_scheme"] = self.scheme
+        return self.wsgi_app(environ, start_response)
 
 
 def development_secret(instance_path):

@@ -1,8 +1,9 @@
 """Request helpers shared by the reader and editor pages."""
 
 import re
+from urllib.parse import urlsplit
 
-from flask import abort, g, request
+from flask import abort, current_app, g, request
 
 from ainews.i18n import lang_from_header
 from ainews.rules import DEFAULT_LANG, LANGS, MAX_PAGE
@@ -45,3 +46,8 @@ def page_number():
 def page_count(total, per_page):
     """How many pages `total` items fill; an empty list still has its first page."""
     return max(1, -(-total // per_page))
+
+
+def site_host():
+    """The site's host name: the configured SITE_URL's, else (in development) the request's."""
+    return urlsplit("//" + (current_app.config["SERVER_NAME"] or request.host)).hostname

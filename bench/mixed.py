@@ -75,6 +75,7 @@ def start_gunicorn(path, log_dir, threads):
         DATABASE_URL=f"sqlite:///{path}",
         SECRET_KEY="bench",
         APP_ENV="production",
+        SITE_URL="http://127.0.0.1",
         BIND="127.0.0.1:0",
         WEB_CONCURRENCY="2",
         THREADS=str(threads),

@@ -25,14 +25,30 @@ class AccessLogger(Logger):
 
 
 def die_with_master(server, worker):
-    """gunicorn's post_fork hook: the worker quits at once when its master dies.
+    """gunicorn's post_fork hook: the worker stops at once when its master dies.
 
     A master killed with SIGKILL cannot stop its workers, and an orphaned
-    worker would keep serving (and holding the port) until its own timeout.
-    With this the kernel sends it SIGQUIT, gunicorn's quick stop, which
-    still writes the views it counted (worker_exit).
+    worker would keep the port while it finishes its requests (up to the
+    graceful timeout), so a new server could not start. With this the kernel
+    signals the worker when its master dies: it closes its listening
+    sockets, which frees the port, writes the views it counted and exits.
+    Requests still in flight are dropped, as the master's death already
+    dropped the rest.
     """
+    signal.signal(ORPHANED, lambda signum, frame: quit_orphaned(worker))
     libc = ctypes.CDLL(None, use_errno=True)
-    libc.prctl(PR_SET_PDEATHSIG, signal.SIGQUIT)
+    libc.prctl(PR_SET_PDEATHSIG, ORPHANED)
     if os.getppid() != server.pid:  # the master died before prctl took effect
-        os.kill(os.getpid(), signal.SIGQUIT)
+        quit_orphaned(worker)
+
+
+ORPHANED = signal.SIGRTMIN  # a signal gunicorn has no use for
+
+
+def quit_orphaned(worker):
+    for listener in worker.sockets:
+        listener.close()
+    counter = getattr(getattr(worker, "wsgi", None), "extensions", {}).get("view_counter")
+    if counter is not None:
+        counter.flush_quietly()
+    os._exit(0)

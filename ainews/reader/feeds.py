@@ -7,7 +7,7 @@ from flask import Blueprint, abort, current_app, make_response, render_template,
 
 from ainews.clock import utcnow
 from ainews.i18n import tr
-from ainews.web import LANG_PREFIX, page_count
+from ainews.web import LANG_PREFIX, page_count, site_host
 from models import Article, Tag
 
 bp = Blueprint("feeds", __name__)
@@ -45,7 +45,7 @@ def atom_response(lang, tag):
             tag=tag,
             articles=articles,
             updated=updated or utcnow(),
-            authority=request.host.split(":")[0],
+            authority=site_host(),
             title=f"{tag.name(lang)} · {tr('AI News', lang)}" if tag else tr("AI News", lang),
         ),
         "application/atom+xml",

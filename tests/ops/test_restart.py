@@ -13,7 +13,9 @@ import urllib.request
 
 import pytest
 
+from ainews.db import database
 from conftest import database_url
+from models import Article
 
 HERE = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 GUNICORN_CONF = os.path.join(HERE, "gunicorn.conf.py")
@@ -81,12 +83,23 @@ def alive(pid):
         return False
 
 
+def stored_views(slug):
+    with database().connection_context():
+        return Article.get(Article.slug == slug).views
+
+
 def test_a_new_server_serves_at_once_after_the_master_is_killed(tmp_path, port, make_article):
-    old, workers, in_flight = Gunicorn(tmp_path, port, WEB_CONCURRENCY="2", THREADS="2"), [], []
+    make_article(slug="counted", views=0)
+    old = Gunicorn(tmp_path, port, WEB_CONCURRENCY="2", THREADS="2", VIEW_FLUSH_SECONDS="3600")
+    workers, in_flight = [], []
     try:
         old.wait_for("Booting worker", count=2)
         workers = old.workers()
         assert len(workers) == 2
+        for _ in range(6):
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/en/articles/counted", timeout=DEADLINE) as page:
+                assert page.status == 200
+        assert stored_views("counted") == 0  # still in the workers' memory
         # Under load: requests in flight, which a gracefully stopping worker would wait for.
         in_flight = [socket.create_connection(("127.0.0.1", port), timeout=DEADLINE) for _ in range(4)]
         for connection in in_flight:
@@ -104,6 +117,7 @@ def test_a_new_server_serves_at_once_after_the_master_is_killed(tmp_path, port, 
             while any(alive(pid) for pid in workers) and time.monotonic() < until:
                 time.sleep(0.05)  # polling a condition, with a deadline
             assert not any(alive(pid) for pid in workers), "orphaned workers still running"
+            assert stored_views("counted") == 6  # the orphans wrote what they counted
         finally:
             new.stop()
     finally:
