@@ -280,9 +280,10 @@ class EditorSession(BaseModel):
 
     @classmethod
     def start(cls, editor):
-        """A new session for `editor`; returns the token for the cookie."""
+        """A new session for `editor`; returns the token for the cookie. Expired sessions are deleted."""
         token = secrets.token_urlsafe(32)
         with write_transaction():
+            cls.delete().where(cls.created_at <= utcnow() - SESSION_LIFETIME).execute()  # expired ones, anyone's
             cls.create(token_hash=hash_secret(token), editor=editor)
         return token
 
