@@ -1,4 +1,4 @@
-"""A mixed load on a real gunicorn: readers, and one editor saving every second.
+"""A mixed load on a real gunicorn: readers, an editor saving, two editors and an API writer racing.
 
     .venv/bin/python bench/mixed.py [--seconds 60] [--articles 1000] [--readers 8]
 
@@ -7,15 +7,21 @@ generator), starts gunicorn with 2 gthread workers on 127.0.0.1, and for
 the given time runs reader threads (feed pages, article pages, card
 fragments, the page clock, searches) beside one editor who signs in through
 the real login form and saves an article through the real edit form once a
-second. Then it stops gunicorn gracefully (SIGTERM) and checks, printing
-the figures: no 5xx answers, every edit saved and the stored article equal
-to the last one, and exactly one view stored per article page served.
+second. Meanwhile two more editors create articles at the same moment
+(a barrier lines them up) with the same new tags and the same typed slug,
+and an API writer creates articles with those tags too. Then it stops
+gunicorn gracefully (SIGTERM) and checks, printing the figures: no 5xx
+answers, every edit saved and the stored article equal to the last one,
+exactly one view stored per article page served, every acknowledged
+creation stored with its text, every refused one answered 409 or 422 (the
+slug taken, seen at the write or by the form's check) with its text kept, and one tag row per tag.
 Exits with 1 if a check fails.
 """
 
 import argparse
 import http.client
 import importlib.util
+import json
 import os
 import random
 import re
@@ -40,9 +46,10 @@ from ainews.clock import utcnow
 from ainews.db import database, write_transaction  # noqa: E402
 from ainews.schema import create_tables  # noqa: E402
 from app import create_app  # noqa: E402
-from models import Article, Editor  # noqa: E402
+from models import ApiToken, Article, Editor  # noqa: E402
 
 EDITOR, PASSWORD = "bench-editor", "a long bench password"
+RACERS = ("racer-a", "racer-b")  # two editors creating articles at the same moment
 SEARCHES = ["开源", "model", "AI", "监管 policy", "open source", "芯片"]
 
 
@@ -60,10 +67,11 @@ def build_database(path, articles):
     create_tables()
     with database().connection_context():
         load_generator().fill(articles)
-        editor = Editor(name=EDITOR)
-        editor.set_password(PASSWORD)
-        with write_transaction():
-            editor.save()
+        for name in (EDITOR, *RACERS):
+            editor = Editor(name=name)
+            editor.set_password(PASSWORD)
+            with write_transaction():
+                editor.save()
         database().execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
         return [a.slug for a in Article.published().where(Article.published_at <= utcnow()).limit(200)]
 
@@ -228,14 +236,22 @@ class Browser:
         return response.status, response.headers, text
 
 
-def editor(port, article_id, results, stop, saved_texts):
-    """Signs in through the login form, then saves the article through its edit form once a second."""
+def signed_in(port, name, results):
+    """A browser signed in as `name` through the login form, or None."""
     browser = Browser(port)
     status, _headers, page = browser.request("GET", "/editor/login")
     fields = form_fields(page)
-    status, _headers, _page = browser.request("POST", "/editor/login", dict(fields, name=EDITOR, password=PASSWORD))
+    status, _headers, _page = browser.request("POST", "/editor/login", dict(fields, name=name, password=PASSWORD))
     if status != 303:
-        results.errors.append(f"sign-in answered {status}")
+        results.errors.append(f"sign-in of {name} answered {status}")
+        return None
+    return browser
+
+
+def editor(port, article_id, results, stop, saved_texts):
+    """Signs in through the login form, then saves the article through its edit form once a second."""
+    browser = signed_in(port, EDITOR, results)
+    if browser is None:
         return
     edit_url = f"/editor/{article_id}/edit"
     n = 0
@@ -256,6 +272,70 @@ def editor(port, article_id, results, stop, saved_texts):
         if status == 303:
             saved_texts.append(text)
         stop.wait(max(0.0, 1.0 - (time.monotonic() - started)))
+
+
+def racer(name, port, barrier, results, stop, outcomes):
+    """Creates articles through the new-article form at the same moment as the other racer:
+    the same new tags, the same typed slug. Records (title, status, text kept) for each."""
+    browser = signed_in(port, name, results)
+    n = 0
+    while browser is not None and not stop.is_set():
+        n += 1
+        status, _headers, page = browser.request("GET", "/editor/new")
+        title = f"Race {n} by {name}"
+        fields = dict(form_fields(page), title_en=title, title_zh=f"竞赛 {n}", slug=f"race-{n}", status="published")
+        fields.update(tags=f"Race tag {n}|竞赛标签{n}, Shared race tag|共用标签", action="save")
+        try:
+            barrier.wait(timeout=10)
+        except threading.BrokenBarrierError:
+            break
+        begin = time.perf_counter()
+        status, _headers, page = browser.request("POST", "/editor/new", fields)
+        results.record("racing create", status, time.perf_counter() - begin)
+        outcomes.append((title, status, title in page or status == 303))
+
+
+def api_writer(port, token, results, stop, outcomes):
+    """Creates articles through the API, with the racers' shared tag, as a pipeline would."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    n = 0
+    while not stop.is_set():
+        n += 1
+        title = f"API article {n}"
+        body = json.dumps({"title_en": title, "tags": ["Shared race tag|共用标签", f"Race tag {n}|竞赛标签{n}"]})
+        begin = time.perf_counter()
+        connection.request(
+            "POST", "/api/v1/articles", body, {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+        )
+        response = connection.getresponse()
+        response.read()
+        results.record("api create", response.status, time.perf_counter() - begin)
+        outcomes.append((title, response.status, True))
+        stop.wait(0.2)
+    connection.close()
+
+
+def race_checks(path, outcomes):
+    """Check lines for the racing creations: acknowledged ones stored, refused ones 409 with text kept, tags unique."""
+    connection = sqlite3.connect(path)
+    titles = {row[0] for row in connection.execute("SELECT title_en FROM article")}
+    tag_slugs = [row[0] for row in connection.execute("SELECT slug FROM tag")]
+    shared = connection.execute(
+        "SELECT count(*) FROM articletag JOIN tag ON tag.id = articletag.tag_id WHERE tag.slug = 'shared-race-tag'"
+    ).fetchone()[0]
+    connection.close()
+    created = [title for title, status, _kept in outcomes if status in (201, 303)]
+    refused = [(title, status, kept) for title, status, kept in outcomes if status not in (201, 303)]
+    lost = [title for title in created if title not in titles]
+    return [
+        (f"racing creations: {len(created)} acknowledged, all stored ({len(lost)} missing)", created and not lost),
+        (
+            f"refused creations (the slug was taken): {len(refused)}, all 409 or 422 with the text kept",
+            all(status in (409, 422) and kept for _title, status, kept in refused),
+        ),
+        (f"tags: {len(tag_slugs)} rows, no slug twice", len(tag_slugs) == len(set(tag_slugs))),
+        (f"articles sharing the one shared tag: {shared} of {len(created)}", shared == len(created)),
+    ]
 
 
 def online_backup(path, target):
@@ -315,10 +395,20 @@ def main():
         views_before, _summary, version_before = stored(path, article_id)
         connection.close()
 
+        with sqlite3.connect(path):
+            pass
+        create_app({"DATABASE_URL": f"sqlite:///{path}", "SECRET_KEY": "bench"})
+        with database().connection_context():
+            token = ApiToken.issue("bench-pipeline")
         server, port, error_log = start_gunicorn(path, tmp, args.threads)
-        results, stop, saved_texts = Results(), threading.Event(), []
+        results, stop, saved_texts, outcomes = Results(), threading.Event(), [], []
+        barrier = threading.Barrier(len(RACERS))
         threads = [threading.Thread(target=reader, args=(port, slugs, results, stop, n)) for n in range(args.readers)]
         threads.append(threading.Thread(target=editor, args=(port, article_id, results, stop, saved_texts)))
+        threads += [
+            threading.Thread(target=racer, args=(name, port, barrier, results, stop, outcomes)) for name in RACERS
+        ]
+        threads.append(threading.Thread(target=api_writer, args=(port, token, results, stop, outcomes)))
         started = time.monotonic()
         for thread in threads:
             thread.start()
@@ -326,6 +416,7 @@ def main():
         backup_check = online_backup(path, os.path.join(tmp, "backup.db"))
         stop.wait(max(0.0, args.seconds - (time.monotonic() - started)))
         stop.set()
+        barrier.abort()
         for thread in threads:
             thread.join()
         elapsed = time.monotonic() - started
@@ -337,7 +428,7 @@ def main():
         views_after, summary, version = stored(path, article_id)
         print(
             f"mixed load: {elapsed:.0f} s against gunicorn (2 workers x {args.threads} threads), "
-            f"{args.readers} reader threads and 1 editor, {args.articles} articles"
+            f"{args.readers} reader threads, 1 editor saving, 2 racing editors, 1 API writer, {args.articles} articles"
         )
         report(results, elapsed)
         server_errors = sum(
@@ -357,6 +448,7 @@ def main():
             ),
             (f"views: {pages} article pages served, {views} views stored", views == pages),
             (f'"database is locked" in the server log: {locked}', locked == 0),
+            *race_checks(path, outcomes),
             backup_check,
             (f"gunicorn stopped cleanly (exit {server.returncode})", server.returncode == 0),
         ]
