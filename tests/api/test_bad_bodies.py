@@ -142,3 +142,35 @@ def test_body_over_the_limit_is_413(api):
 def test_json_is_accepted_whatever_the_content_type(api):
     response = api.post("/articles", data=json.dumps({"title_en": "Plain text type"}), content_type="text/plain")
     assert response.status_code == 201
+
+
+def edge_values(name, schema):
+    """A value at each edge of a field's documented limits, and one just past it."""
+    if "maxLength" in schema:
+        prefix = "https://example.com/" if name == "source_url" else ""
+        filler = "a" if "pattern" in schema else "x"
+        return [(prefix + filler * (schema["maxLength"] - len(prefix)), prefix + filler * (schema["maxLength"] + 1))]
+    if "maximum" in schema:
+        return [(schema["minimum"], schema["minimum"] - 1), (schema["maximum"], schema["maximum"] + 1)]
+    if "maxItems" in schema:
+        return [([f"tag {n}" for n in range(schema["maxItems"])], [f"tag {n}" for n in range(schema["maxItems"] + 1)])]
+    if "enum" in schema:
+        return [(schema["enum"][-1], "not-" + schema["enum"][-1])]
+    return []
+
+
+def test_the_documented_limits_are_the_ones_enforced(api, document):
+    properties = document["components"]["schemas"]["ArticleWrite"]["properties"]
+    checked = []
+    for name, schema in properties.items():
+        if name == "version":  # not part of a new article
+            continue
+        for good, bad in edge_values(name, schema):
+            refused = api.post("/articles", json={"title_en": "Edge", name: bad})
+            assert refused.status_code == 422 and name in refused.get_json()["errors"], (name, bad)
+            taken = api.post("/articles", json={"title_en": "Edge", name: good})
+            assert taken.status_code == 201, (name, taken.get_json())
+            api.delete(f"/articles/{taken.get_json()['slug']}")
+            checked.append(name)
+    assert {"slug", "title_en", "analysis_zh", "hot", "tags", "status", "source_url", "model"} <= set(checked)
+    assert count_articles() == 0

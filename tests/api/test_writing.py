@@ -4,6 +4,7 @@ Every response is checked against the OpenAPI document (see conftest.py).
 """
 
 import re
+from datetime import timedelta
 
 import pytest
 
@@ -158,6 +159,29 @@ def test_patch_can_rename_unpublish_and_clear_provenance(api, reader, make_artic
     assert reader.get("/articles/new-name").status_code == 404
 
 
+def test_times_not_sent_are_kept_exactly(api, make_article):
+    published = utcnow() - timedelta(hours=3)  # with microseconds, which the form's text does not show
+    generated = published - timedelta(minutes=17, microseconds=321)
+    make_article(slug="story", published_at=published, generated_at=generated, model="m1")
+    response = api.patch("/articles/story", json={"version": 1})
+    assert response.status_code == 200 and response.get_json()["version"] == 1  # nothing changed, nothing saved
+    api.patch("/articles/story", json={"model": "m2", "version": 1})
+    article = stored("story")
+    assert (article.model, article.published_at, article.generated_at) == ("m2", published, generated)
+    assert article.version == 2
+
+
+def test_times_are_read_in_their_zone_and_null_clears_generated_at(api, make_article):
+    make_article(slug="story", generated_at=utcnow())
+    body = api.patch(
+        "/articles/story", json={"published_at": "2026-05-01T09:30:15+08:00", "generated_at": None, "version": 1}
+    ).get_json()
+    assert (body["published_at"], body["generated_at"]) == ("2026-05-01T01:30:15Z", None)
+    assert stored("story").generated_at is None
+    body = api.patch("/articles/story", json={"published_at": None, "version": 2}).get_json()
+    assert body["published_at"] == "2026-05-01T01:30:15Z"  # a published article keeps its time
+
+
 def test_patch_and_delete_unknown_article(api):
     assert api.patch("/articles/ghost", json={"version": 1}).status_code == 404
     assert api.delete("/articles/ghost").status_code == 404
@@ -220,3 +244,35 @@ def test_pipeline_draft_published_by_an_editor(api, editor_client):
     assert "智能体自己安排会议" in page
     article = api.get(f"/articles/{created['slug']}", token=None).get_json()
     assert article["status"] == "published" and article["model"] == "drafter-3"
+
+
+def test_an_editor_sees_a_pipelines_provenance_and_keeps_it(api, editor_client):
+    created = api.post(
+        "/articles",
+        json={
+            "title_en": "Chips get cheaper",
+            "source_url": "https://example.com/chips",
+            "model": "drafter-3",
+            "generated_at": "2026-05-01T01:30:45Z",
+        },
+    ).get_json()
+    with database().connection_context():
+        article_id = Article.get(Article.slug == created["slug"]).id
+    url = f"/editor/{article_id}/edit"
+    editor_client.set_cookie("lang", "zh")
+    data = form_values(editor_client, url)
+    # The provenance fieldset, the time in the editor's zone (Beijing, UTC+8).
+    assert (data["source_url"], data["model"], data["generated_at"]) == (
+        "https://example.com/chips",
+        "drafter-3",
+        "2026-05-01T09:30",
+    )
+    assert "来源信息" in editor_client.get(url).get_data(as_text=True)
+    assert editor_client.post(url, data=dict(data, title_en="Chips get much cheaper")).status_code == 303
+    article = stored(created["slug"])
+    assert (article.source_url, article.model) == ("https://example.com/chips", "drafter-3")
+    assert article.generated_at.isoformat() == "2026-05-01T01:30:45+00:00"  # untouched: seconds and all
+    data = dict(form_values(editor_client, url), generated_at="2026-05-02T08:00", model="drafter-4")
+    assert editor_client.post(url, data=data).status_code == 303
+    article = stored(created["slug"])
+    assert (article.model, article.generated_at.isoformat()) == ("drafter-4", "2026-05-02T00:00:00+00:00")
