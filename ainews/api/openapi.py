@@ -90,8 +90,16 @@ def article_write_schema():
         "description": "Every field is optional; a new article needs a title in at least one language. "
         "Unknown fields are refused.",
         "additionalProperties": False,
-        "properties": {name: field_schema(rule, DESCRIPTIONS.get(name)) for name, rule in CHANGE_FIELDS.items()},
+        "properties": {name: write_schema(name, rule) for name, rule in CHANGE_FIELDS.items()},
     }
+
+
+def write_schema(name, rule):
+    """A field as a new article takes it: with the default it gets when it is not sent."""
+    schema = field_schema(rule, DESCRIPTIONS.get(name))
+    if name in ARTICLE_FIELDS and rule.default not in (None, "", ()):
+        schema["default"] = rule.default
+    return schema
 
 
 # Fields an article shows that no one writes.

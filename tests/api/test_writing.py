@@ -88,6 +88,14 @@ def test_create_makes_a_draft_with_tags_and_provenance(api, reader):
     assert reader.get("/articles/chips-get-cheaper").status_code == 404  # a draft is not public
 
 
+def test_a_new_article_takes_the_documented_defaults(api, document):
+    properties = document["components"]["schemas"]["ArticleWrite"]["properties"]
+    defaults = {name: schema["default"] for name, schema in properties.items() if "default" in schema}
+    assert {"status", "hot", "category_zh"} <= set(defaults)
+    body = api.post("/articles", json={"title_en": "Defaults"}).get_json()
+    assert {name: body[name] for name in defaults} == defaults
+
+
 def test_create_published_appears_on_the_site(api, client):
     response = api.post("/articles", json={"title_en": "Live now", "status": "published", "slug": "live-now"})
     assert response.status_code == 201 and response.get_json()["published_at"] is not None
