@@ -32,7 +32,8 @@ DEFAULT_STATUS = "draft"
 SCORES = ("hot", "quality", "impact")
 SCORE_RANGE = (0, 100)
 DEFAULT_SCORE = 50  # what a new article's form starts with
-SORTS = ("new", *SCORES)  # feed orders: newest first, or by a score
+DEFAULT_SORT = "new"
+SORTS = (DEFAULT_SORT, *SCORES)  # feed orders: newest first, or by a score
 
 # Article addresses: lowercase ASCII words joined by single hyphens.
 SLUG_MAX = 100

@@ -11,6 +11,7 @@ from ainews.rules import (
     API_DEFAULT_LIMIT,
     API_MAX_LIMIT,
     ARTICLE_FIELDS,
+    DEFAULT_SORT,
     KEPT_FIELDS,
     LANGS,
     REQUEST_MAX_TEXT,
@@ -230,7 +231,7 @@ def list_articles():
     return {
         "summary": "Published articles, newest first or by a score, a page at a time.",
         "parameters": [
-            query("sort", {"enum": list(SORTS), "default": "new"}, "The order."),
+            query("sort", {"enum": list(SORTS), "default": DEFAULT_SORT}, "The order."),
             query("tag", {"type": "string"}, "Only articles with this tag (its slug)."),
             query("limit", limit, "Articles per page."),
             query("cursor", {"type": "string"}, "From the previous page's `next`."),

@@ -11,13 +11,13 @@ from ainews.api.blueprint import bp
 from ainews.api.errors import ApiError, json_response
 from ainews.api.shapes import after_cursor, article_json, make_cursor, tag_json
 from ainews.api.tokens import has_token, require_token
-from ainews.rules import API_DEFAULT_LIMIT, API_MAX_LIMIT, LANGS, SORTS
+from ainews.rules import API_DEFAULT_LIMIT, API_MAX_LIMIT, DEFAULT_SORT, LANGS, SORTS
 from models import Article, ArticleTag, Tag, attach_tags, tags_with_counts
 
 
 @bp.get("/articles")
 def list_articles():
-    sort = request.args.get("sort", "new")
+    sort = request.args.get("sort", DEFAULT_SORT)
     if sort not in SORTS:
         raise ApiError(400, {"sort": _("Use one of: %(choices)s.", choices=", ".join(SORTS))})
     lang = requested_lang()
