@@ -121,9 +121,11 @@ def web_url_ok(text):
 class FieldRule:
     """What one field may hold.
 
-    kind is "text", "integer", "boolean", "choice", "time" (an aware datetime)
-    or "tags" (names as editors type them). Text may be empty unless a rule
-    says otherwise; `pattern` and `web_url` apply to text that is not empty.
+    kind is "text", "integer", "boolean", "choice", "time" (an aware datetime,
+    or None) or "tags" (names as editors type them). Text may be empty;
+    `pattern` and `web_url` apply to text that is not. `meaning` says the
+    rule in English, for `flask import`; the form and the API word it in the
+    reader's language themselves.
     """
 
     kind: str
