@@ -180,7 +180,7 @@ class Article(BaseModel):
                 raise ValueError(f"{name} must be an integer from {rules.SCORE_RANGE[0]} to {rules.SCORE_RANGE[1]}")
         if self.status not in STATUSES:
             raise ValueError(f"status must be one of {STATUSES}")
-        if not (self.title_en or self.title_zh):
+        if not rules.has_title({name: getattr(self, name) for name in rules.TITLE_COLUMNS}):
             raise ValueError("an article needs a title in at least one language")
 
     def save(self, *args, **kwargs):

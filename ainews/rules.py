@@ -9,7 +9,8 @@ every door into the database changes with it.
 import hashlib
 import re
 import unicodedata
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 # Languages: URL prefixes, which are also the suffixes of translated columns.
@@ -20,6 +21,8 @@ DEFAULT_LANG = "en"
 # and their columns: category_en, category_zh, title_en, …
 TRANSLATED_FIELDS = ("category", "title", "summary", "analysis")
 TEXT_COLUMNS = tuple(f"{field}_{lang}" for field in TRANSLATED_FIELDS for lang in LANGS)
+# An article needs a title in at least one language (see has_title).
+TITLE_COLUMNS = tuple(f"title_{lang}" for lang in LANGS)
 # Sane limits: far above any real article, far below what could hurt the server.
 TEXT_LIMITS = {"category": 60, "title": 300, "summary": 2_000, "analysis": 50_000}
 CATEGORY_DEFAULTS = {"category_en": "AI News", "category_zh": "AI资讯"}
@@ -29,11 +32,13 @@ DEFAULT_STATUS = "draft"
 SCORES = ("hot", "quality", "impact")
 SCORE_RANGE = (0, 100)
 DEFAULT_SCORE = 50  # what a new article's form starts with
-SORTS = ("new", *SCORES)  # feed orders: newest first, or by a score
+DEFAULT_SORT = "new"
+SORTS = (DEFAULT_SORT, *SCORES)  # feed orders: newest first, or by a score
 
 # Article addresses: lowercase ASCII words joined by single hyphens.
 SLUG_MAX = 100
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+SLUG_PATTERN_TEXT = "lowercase letters, digits and single hyphens"
 # A slug made from a title leaves room for a "-2" suffix when it is taken.
 TITLE_SLUG_MAX = 80
 
@@ -47,8 +52,10 @@ CHINESE = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
 # Publish times outside these years are typing mistakes.
 YEARS = (2000, 2100)
-# How an editor may type a publish time.
-DATETIME_FORMATS = ("%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M")
+# How an editor may type a time: what a datetime-local input sends, with or
+# without seconds, or with a space.
+DATETIME_SECONDS = "%Y-%m-%dT%H:%M:%S"
+DATETIME_FORMATS = ("%Y-%m-%dT%H:%M", DATETIME_SECONDS, "%Y-%m-%d %H:%M")
 
 # Provenance that pipelines may set: where a story came from, which model wrote it.
 SOURCE_URL_MAX = 500
@@ -81,20 +88,147 @@ API_MAX_LIMIT = 100
 DASHBOARD_PAGE = 50
 REQUEST_MAX_BYTES = 1024 * 1024  # far above any article the form accepts
 REQUEST_MAX_TEXT = f"{REQUEST_MAX_BYTES // 2**20} MB"
+API_NAME_ECHO_MAX = 100  # how much of an unknown field's name the API's error repeats
+
+
+def has_title(values):
+    """Whether `values` (a dict of columns) hold a title, not just spaces, in at least one language."""
+    return any(isinstance(values.get(name), str) and values[name].strip() for name in TITLE_COLUMNS)
 
 
 def score_ok(value):
-    return isinstance(value, int) and not isinstance(value, bool) and SCORE_RANGE[0] <= value <= SCORE_RANGE[1]
+    return SCORE_RULE.accepts(value)
 
 
 def slug_ok(slug):
-    return isinstance(slug, str) and len(slug) <= SLUG_MAX and re.fullmatch(SLUG_PATTERN, slug) is not None
+    """A stored article's slug: not empty, and keeping the slug rule."""
+    return bool(slug) and ARTICLE_FIELDS["slug"].accepts(slug)
 
 
 def web_url_ok(text):
     """An absolute http(s) address with a host: the only kind of source link shown to readers."""
     parts = urlsplit(text)
     return parts.scheme in URL_SCHEMES and bool(parts.netloc) and not re.search(r"[\s<>\"]", text)
+
+
+# Every field of an article, described once ----------------------------------
+#
+# The form builds its validators from these, the API its type checks, the
+# OpenAPI document its schemas, and `flask import` its per-field checks.
+
+
+@dataclass(frozen=True)
+class FieldRule:
+    """What one field may hold.
+
+    kind is "text", "integer", "boolean", "choice", "time" (an aware datetime,
+    or None) or "tags" (names as editors type them). Text may be empty;
+    `pattern` and `web_url` apply to text that is not. `meaning` says the
+    rule in English, for `flask import`; the form and the API word it in the
+    reader's language themselves.
+    """
+
+    kind: str
+    max_length: int | None = None  # text; tags: of each name
+    pattern: str | None = None
+    pattern_text: str = ""  # the pattern in plain English
+    web_url: bool = False  # an absolute http(s) address (web_url_ok)
+    choices: tuple[str, ...] = ()
+    range: tuple[int, int] | None = None  # integer: lowest and highest
+    years: tuple[int, int] | None = None  # time
+    max_items: int | None = None  # tags
+    default: object = None  # what a new article starts with
+
+    def accepts(self, value):
+        """Whether a value (times as aware datetimes) keeps this rule."""
+        if self.kind == "integer":
+            return isinstance(value, int) and not isinstance(value, bool) and self.range[0] <= value <= self.range[1]
+        if self.kind == "boolean":
+            return isinstance(value, bool)
+        if self.kind == "choice":
+            return value in self.choices
+        if self.kind == "time":
+            if value is None:
+                return True
+            first, last = self.years
+            return isinstance(value, datetime) and value.tzinfo is not None and first <= value.year <= last
+        if self.kind == "tags":
+            return (
+                isinstance(value, (list, tuple))
+                and len(value) <= self.max_items
+                and all(isinstance(name, str) and len(name) <= self.max_length for name in value)
+            )
+        return self.text_ok(value)
+
+    def text_ok(self, value):
+        if not isinstance(value, str) or len(value) > self.max_length:
+            return False
+        if not value:
+            return True
+        return (self.pattern is None or re.fullmatch(self.pattern, value) is not None) and (
+            not self.web_url or web_url_ok(value)
+        )
+
+    @property
+    def meaning(self):
+        """The rule in plain English, for `flask import`'s messages: "must be …"."""
+        if self.kind == "integer":
+            return f"a whole number from {self.range[0]} to {self.range[1]}"
+        if self.kind == "boolean":
+            return "true or false"
+        if self.kind == "choice":
+            return f"one of {', '.join(self.choices)}"
+        if self.kind == "time":
+            return f"a time like 2026-05-01T09:30:00Z, in the years {self.years[0]} to {self.years[1]}, or null"
+        if self.kind == "tags":
+            return f"a list of at most {self.max_items} tags, each name of at most {self.max_length} characters"
+        if self.web_url:
+            return f"an http(s) address of at most {self.max_length} characters, or empty"
+        if self.pattern:
+            return f"text of at most {self.max_length} {self.pattern_text}"
+        return f"text of at most {self.max_length} characters"
+
+
+def text_rule(max_length, **kwargs):
+    return FieldRule("text", max_length=max_length, default=kwargs.pop("default", ""), **kwargs)
+
+
+SCORE_RULE = FieldRule("integer", range=SCORE_RANGE, default=DEFAULT_SCORE)
+TIME_RULE = FieldRule("time", years=YEARS)
+
+# What editors type in the form and pipelines send to the API.
+ARTICLE_FIELDS = {
+    **{
+        f"{field}_{lang}": text_rule(TEXT_LIMITS[field], default=CATEGORY_DEFAULTS.get(f"{field}_{lang}", ""))
+        for field in TRANSLATED_FIELDS
+        for lang in LANGS
+    },
+    "slug": text_rule(SLUG_MAX, pattern=SLUG_PATTERN, pattern_text=SLUG_PATTERN_TEXT),  # empty: made from the title
+    **{name: SCORE_RULE for name in SCORES},
+    "ai_generated": FieldRule("boolean", default=False),
+    "status": FieldRule("choice", choices=STATUSES, default=DEFAULT_STATUS),
+    "published_at": TIME_RULE,  # empty: when it is published
+    "tags": FieldRule("tags", max_items=MAX_TAGS, max_length=TAG_NAME_MAX, default=()),
+    "source_url": text_rule(SOURCE_URL_MAX, web_url=True),
+    "model": text_rule(MODEL_NAME_MAX),
+    "generated_at": TIME_RULE,
+}
+
+# What the site keeps itself; only `flask import` restores these.
+KEPT_FIELDS = {
+    "views": FieldRule("integer", range=(0, MAX_INTEGER), default=0),
+    "version": FieldRule("integer", range=(0, MAX_INTEGER), default=1),
+    "outdated": text_rule(OUTDATED_MAX),
+    "created_at": TIME_RULE,
+    "updated_at": TIME_RULE,
+}
+
+# A tag, as `flask import` reads it.
+TAG_FIELDS = {
+    "slug": text_rule(TAG_SLUG_MAX, pattern=SLUG_PATTERN, pattern_text=SLUG_PATTERN_TEXT),
+    "name_en": text_rule(TAG_NAME_MAX),
+    "name_zh": text_rule(TAG_NAME_MAX),
+}
 
 
 def slugify(text, max_length=TITLE_SLUG_MAX):

@@ -1,29 +1,80 @@
 """The OpenAPI 3.1 document for /api/v1, served at /api/v1/openapi.json.
 
-Its schemas are built from the rules in ainews/rules.py, the same ones the
-form and the importer read. The API tests check every response they receive
-against it, and that its paths are exactly the API's routes.
+The schemas of an article's fields are built from their rules in
+ainews/rules.py (`ARTICLE_FIELDS`), the same ones the form, the API's type
+checks and the importer read. The API tests check every response they
+receive against this document, and that its paths are exactly the API's routes.
 """
 
+from ainews.api.body import CHANGE_FIELDS, JSON_TYPES
 from ainews.rules import (
     API_DEFAULT_LIMIT,
     API_MAX_LIMIT,
-    DEFAULT_STATUS,
+    ARTICLE_FIELDS,
+    DEFAULT_SORT,
+    KEPT_FIELDS,
     LANGS,
-    MAX_TAGS,
-    MODEL_NAME_MAX,
     REQUEST_MAX_TEXT,
-    SCORE_RANGE,
-    SCORES,
-    SLUG_MAX,
-    SLUG_PATTERN,
     SORTS,
-    SOURCE_URL_MAX,
-    STATUSES,
+    TEXT_COLUMNS,
     TEXT_LIMITS,
     TRANSLATED_FIELDS,
-    YEARS,
 )
+
+# Schemas ---------------------------------------------------------------------------
+
+SCHEMA_TYPES = {str: "string", int: "integer", bool: "boolean", list: "array"}
+
+
+def field_schema(rule, description=None):
+    """The JSON schema of a field, from its rule: type, maxLength, pattern, enum, minimum, maximum, maxItems."""
+    kind = JSON_TYPES[rule.kind]
+    if rule.kind == "choice":
+        schema = {"enum": list(rule.choices)}
+    elif kind == "time":
+        schema = {"type": ["string", "null"], "format": "date-time"}
+    else:
+        schema = {"type": SCHEMA_TYPES[kind]}
+    if rule.kind == "text":
+        schema.update(text_limits(rule))
+    if rule.kind == "integer":
+        schema.update(minimum=rule.range[0], maximum=rule.range[1])
+    if rule.kind == "tags":
+        schema.update(maxItems=rule.max_items, items={"type": "string"})
+    if description:
+        schema["description"] = description
+    return schema
+
+
+def text_limits(rule):
+    """maxLength, and the pattern of text that is not empty (empty text is allowed).
+
+    A source address is described in words: its scheme may be in any case.
+    """
+    limits = {"maxLength": rule.max_length}
+    if rule.pattern:
+        limits["pattern"] = f"^$|{rule.pattern}"
+    return limits
+
+
+def years(rule):
+    return f"its year (in UTC) from {rule.years[0]} to {rule.years[1]}"
+
+
+# What a field means: the rule says what it may hold, this what it is for.
+DESCRIPTIONS = {
+    **{f"{field}_{lang}": f"{field.capitalize()} ({lang})" for field in TRANSLATED_FIELDS for lang in LANGS},
+    "slug": "The article's address. Empty: made from the English title.",
+    "status": "Readers see published articles whose publish time has come.",
+    "published_at": "ISO 8601 with a zone (Z or +08:00), "
+    f"{years(ARTICLE_FIELDS['published_at'])}; null: the moment it is published.",
+    "tags": "Each 'English|中文', or one name; a Chinese-only name is the Chinese one. "
+    f"Each name has at most {ARTICLE_FIELDS['tags'].max_length} characters.",
+    "source_url": "Where the story came from: an absolute http or https address, or empty.",
+    "model": "The model that wrote the text, or empty.",
+    "generated_at": f"When the model wrote it: ISO 8601 with a zone, {years(ARTICLE_FIELDS['generated_at'])}.",
+    "version": "Required by PATCH: the version last read. A stale version gets a 409.",
+}
 
 
 def ref(name):
@@ -34,11 +85,71 @@ def time(description):
     return {"type": ["string", "null"], "format": "date-time", "description": description}
 
 
-def text(field, lang=""):
-    return {"type": "string", "maxLength": TEXT_LIMITS[field], "description": f"{field.capitalize()}{lang}"}
+def article_write_schema():
+    return {
+        "type": "object",
+        "description": "Every field is optional; a new article needs a title in at least one language. "
+        "Unknown fields are refused.",
+        "additionalProperties": False,
+        "properties": {name: write_schema(name, rule) for name, rule in CHANGE_FIELDS.items()},
+    }
 
 
-SCORE = {"type": "integer", "minimum": SCORE_RANGE[0], "maximum": SCORE_RANGE[1]}
+def write_schema(name, rule):
+    """A field as a new article takes it: with the default it gets when it is not sent."""
+    schema = field_schema(rule, DESCRIPTIONS.get(name))
+    if name in ARTICLE_FIELDS and rule.default not in (None, "", ()):
+        schema["default"] = rule.default
+    return schema
+
+
+# Fields an article shows that no one writes.
+READ_ONLY = {
+    "urls": {
+        "type": "object",
+        "required": list(LANGS),
+        "additionalProperties": False,
+        "properties": {lang: {"type": "string", "format": "uri"} for lang in LANGS},
+    },
+    "tags": {"type": "array", "items": ref("Tag")},
+    "views": field_schema(KEPT_FIELDS["views"]),
+    "version": field_schema(KEPT_FIELDS["version"], DESCRIPTIONS["version"]),
+    "updated_at": time("Last change after publishing, UTC."),
+}
+
+# With ?lang, each text field once, in that language or the other.
+ONE_LANGUAGE = {
+    "lang": {"enum": list(LANGS)},
+    "fallbacks": {"type": "array", "items": {"enum": list(TRANSLATED_FIELDS)}},
+    **{field: {"type": "string", "maxLength": TEXT_LIMITS[field]} for field in TRANSLATED_FIELDS},
+}
+
+
+# As an article shows them, its times are UTC.
+READ_DESCRIPTIONS = {
+    **DESCRIPTIONS,
+    "published_at": "When it was (or will be) published, UTC.",
+    "generated_at": "When the model wrote it, UTC.",
+}
+
+
+def article_schema():
+    written = {name: rule for name, rule in ARTICLE_FIELDS.items() if name not in READ_ONLY}
+    always = [name for name in written if name not in TEXT_COLUMNS]
+    return {
+        "type": "object",
+        "description": "Without ?lang, every text field in both languages (field_en, field_zh). With ?lang, "
+        "each text field once (title, summary…), in that language or, when it is not translated, "
+        "in the other one, which `fallbacks` lists. Lists leave the analysis out. Times are UTC.",
+        "required": [*always, *READ_ONLY],
+        "additionalProperties": False,
+        "properties": {
+            **{name: field_schema(rule, READ_DESCRIPTIONS.get(name)) for name, rule in written.items()},
+            **READ_ONLY,
+            **ONE_LANGUAGE,
+        },
+    }
+
 
 TAG = {
     "type": "object",
@@ -51,84 +162,6 @@ TAG_COUNT = {
     **TAG,
     "required": [*TAG["required"], "count"],
     "properties": {**TAG["properties"], "count": {"type": "integer", "minimum": 1}},
-}
-
-ARTICLE = {
-    "type": "object",
-    "description": "Without ?lang, every text field in both languages (field_en, field_zh). With ?lang, "
-    "each text field once (title, summary…), in that language or, when it is not translated, "
-    "in the other one, which `fallbacks` lists. Lists leave the analysis out.",
-    "required": [
-        "slug",
-        "urls",
-        "status",
-        *SCORES,
-        "ai_generated",
-        "tags",
-        "views",
-        "version",
-        "source_url",
-        "model",
-        "published_at",
-        "updated_at",
-        "generated_at",
-    ],
-    "additionalProperties": False,
-    "properties": {
-        "slug": {"type": "string"},
-        "urls": {
-            "type": "object",
-            "required": list(LANGS),
-            "additionalProperties": False,
-            "properties": {lang: {"type": "string", "format": "uri"} for lang in LANGS},
-        },
-        "status": {"enum": list(STATUSES)},
-        **{f"{field}_{lang}": text(field, f" ({lang})") for field in TRANSLATED_FIELDS for lang in LANGS},
-        "lang": {"enum": list(LANGS)},
-        "fallbacks": {"type": "array", "items": {"enum": list(TRANSLATED_FIELDS)}},
-        **{field: text(field) for field in TRANSLATED_FIELDS},
-        **{name: SCORE for name in SCORES},
-        "ai_generated": {"type": "boolean"},
-        "tags": {"type": "array", "items": ref("Tag")},
-        "views": {"type": "integer", "minimum": 0},
-        "version": {
-            "type": "integer",
-            "minimum": 1,
-            "description": "Send it back with a PATCH: a stale version gets a 409.",
-        },
-        "source_url": {"type": "string", "maxLength": SOURCE_URL_MAX},
-        "model": {"type": "string", "maxLength": MODEL_NAME_MAX},
-        "published_at": time("When it was (or will be) published, UTC."),
-        "updated_at": time("Last change after publishing, UTC."),
-        "generated_at": time("When the model wrote it, UTC."),
-    },
-}
-
-ARTICLE_WRITE = {
-    "type": "object",
-    "description": "Every field is optional; a new article needs a title in at least one language. "
-    "Unknown fields are refused.",
-    "additionalProperties": False,
-    "properties": {
-        **{f"{field}_{lang}": text(field, f" ({lang})") for field in TRANSLATED_FIELDS for lang in LANGS},
-        "slug": {"type": "string", "maxLength": SLUG_MAX, "pattern": SLUG_PATTERN},
-        **{name: SCORE for name in SCORES},
-        "ai_generated": {"type": "boolean"},
-        "status": {"enum": list(STATUSES), "default": DEFAULT_STATUS},
-        "published_at": time(
-            f"ISO 8601 with a zone (Z or +08:00), in the years {YEARS[0]}-{YEARS[1]}; empty means now when published."
-        ),
-        "tags": {
-            "type": "array",
-            "maxItems": MAX_TAGS,
-            "items": {"type": "string"},
-            "description": "Each 'English|中文', or one name; a Chinese-only name is the Chinese one.",
-        },
-        "source_url": {"type": "string", "maxLength": SOURCE_URL_MAX, "description": "An http(s) address, or empty."},
-        "model": {"type": "string", "maxLength": MODEL_NAME_MAX},
-        "generated_at": time("ISO 8601 with a zone."),
-        "version": {"type": "integer", "description": "Required by PATCH: the version last read."},
-    },
 }
 
 ERRORS = {
@@ -145,6 +178,16 @@ ERRORS = {
 }
 
 
+def components():
+    return {
+        "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+        "schemas": {"Article": article_schema(), "ArticleWrite": article_write_schema(), "Tag": TAG, "Errors": ERRORS},
+    }
+
+
+# Paths -----------------------------------------------------------------------------
+
+
 def error(description):
     return {"description": description, "content": {"application/json": {"schema": ref("Errors")}}}
 
@@ -153,14 +196,131 @@ def json_content(schema):
     return {"application/json": {"schema": schema}}
 
 
+def ok(description, schema):
+    return {"description": description, "content": json_content(schema)}
+
+
 def query(name, schema, description):
     return {"name": name, "in": "query", "required": False, "schema": schema, "description": description}
+
+
+def page_of(name, items):
+    """An object holding one list, and nothing else."""
+    return {
+        "type": "object",
+        "required": [name],
+        "additionalProperties": False,
+        "properties": {name: {"type": "array", "items": items}},
+    }
 
 
 SLUG = {"name": "slug", "in": "path", "required": True, "schema": {"type": "string"}}
 LANG = query("lang", {"enum": list(LANGS)}, "One language, with per-field fallback, instead of both.")
 WRITE = [{"bearer": []}]
 BAD_TOKEN = error("No token, or one that is not valid.")
+TOO_LARGE = error(f"The body is over {REQUEST_MAX_TEXT}.")
+NOT_AN_OBJECT = error("The body is not a JSON object.")
+WRITE_BODY = {"required": True, "content": json_content(ref("ArticleWrite"))}
+
+
+def list_articles():
+    limit = {"type": "integer", "minimum": 1, "maximum": API_MAX_LIMIT, "default": API_DEFAULT_LIMIT}
+    page = page_of("articles", ref("Article"))
+    page["required"].append("next")
+    page["properties"]["next"] = {"type": ["string", "null"]}
+    return {
+        "summary": "Published articles, newest first or by a score, a page at a time.",
+        "parameters": [
+            query("sort", {"enum": list(SORTS), "default": DEFAULT_SORT}, "The order."),
+            query("tag", {"type": "string"}, "Only articles with this tag (its slug)."),
+            query("limit", limit, "Articles per page."),
+            query("cursor", {"type": "string"}, "From the previous page's `next`."),
+            LANG,
+        ],
+        "responses": {
+            "200": ok("A page; `next` is the following page's address, null at the end.", page),
+            "400": error("A bad sort, limit, lang or cursor."),
+            "404": error("No such tag."),
+        },
+    }
+
+
+def create_article():
+    return {
+        "summary": "Create an article, a draft unless status says otherwise.",
+        "security": WRITE,
+        "requestBody": WRITE_BODY,
+        "responses": {
+            "201": ok("Created; Location is its address.", ref("Article")),
+            "400": NOT_AN_OBJECT,
+            "401": BAD_TOKEN,
+            "413": TOO_LARGE,
+            "422": error("A field is of the wrong type or fails the editors' checks."),
+        },
+    }
+
+
+def get_article():
+    return {
+        "summary": "One published article, with its analysis; with a token, drafts too.",
+        "parameters": [LANG],
+        "responses": {
+            "200": ok("The article.", ref("Article")),
+            "400": error("A bad lang."),
+            "401": BAD_TOKEN,
+            "404": error("No such published article."),
+        },
+    }
+
+
+def change_article():
+    return {
+        "summary": "Change some fields; send the version last read.",
+        "security": WRITE,
+        "requestBody": WRITE_BODY,
+        "responses": {
+            "200": ok("Saved.", ref("Article")),
+            "400": NOT_AN_OBJECT,
+            "401": BAD_TOKEN,
+            "404": error("No such article."),
+            "409": error("Someone saved it after that version; `article` is the stored one."),
+            "413": TOO_LARGE,
+            "422": error("A field is of the wrong type, fails the editors' checks, or version is missing."),
+        },
+    }
+
+
+def delete_article():
+    return {
+        "summary": "Delete an article.",
+        "security": WRITE,
+        "responses": {"204": {"description": "Deleted."}, "401": BAD_TOKEN, "404": error("No such article.")},
+    }
+
+
+def list_tags():
+    return {
+        "summary": "Tags that have published articles, with their number, the largest first.",
+        "responses": {"200": ok("The tags.", page_of("tags", TAG_COUNT))},
+    }
+
+
+def this_document():
+    return {"summary": "This document.", "responses": {"200": ok("OpenAPI 3.1.", {"type": "object"})}}
+
+
+def paths():
+    return {
+        "/articles": {"get": list_articles(), "post": create_article()},
+        "/articles/{slug}": {
+            "parameters": [SLUG],
+            "get": get_article(),
+            "patch": change_article(),
+            "delete": delete_article(),
+        },
+        "/tags": {"get": list_tags()},
+        "/openapi.json": {"get": this_document()},
+    }
 
 
 def document(base_url):
@@ -173,119 +333,6 @@ def document(base_url):
             f"sent as `Authorization: Bearer <token>`. Bodies are JSON, at most {REQUEST_MAX_TEXT}.",
         },
         "servers": [{"url": base_url}],
-        "components": {
-            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
-            "schemas": {"Article": ARTICLE, "ArticleWrite": ARTICLE_WRITE, "Tag": TAG, "Errors": ERRORS},
-        },
-        "paths": {
-            "/articles": {
-                "get": {
-                    "summary": "Published articles, newest first or by a score, a page at a time.",
-                    "parameters": [
-                        query("sort", {"enum": list(SORTS), "default": "new"}, "The order."),
-                        query("tag", {"type": "string"}, "Only articles with this tag (its slug)."),
-                        query(
-                            "limit",
-                            {"type": "integer", "minimum": 1, "maximum": API_MAX_LIMIT, "default": API_DEFAULT_LIMIT},
-                            "Articles per page.",
-                        ),
-                        query("cursor", {"type": "string"}, "From the previous page's `next`."),
-                        LANG,
-                    ],
-                    "responses": {
-                        "200": {
-                            "description": "A page; `next` is the following page's address, null at the end.",
-                            "content": json_content(
-                                {
-                                    "type": "object",
-                                    "required": ["articles", "next"],
-                                    "additionalProperties": False,
-                                    "properties": {
-                                        "articles": {"type": "array", "items": ref("Article")},
-                                        "next": {"type": ["string", "null"]},
-                                    },
-                                }
-                            ),
-                        },
-                        "400": error("A bad sort, limit, lang or cursor."),
-                        "404": error("No such tag."),
-                    },
-                },
-                "post": {
-                    "summary": "Create an article, a draft unless status says otherwise.",
-                    "security": WRITE,
-                    "requestBody": {"required": True, "content": json_content(ref("ArticleWrite"))},
-                    "responses": {
-                        "201": {
-                            "description": "Created; Location is its address.",
-                            "content": json_content(ref("Article")),
-                        },
-                        "400": error("The body is not a JSON object."),
-                        "401": BAD_TOKEN,
-                        "413": error(f"The body is over {REQUEST_MAX_TEXT}."),
-                        "422": error("A field is of the wrong type or fails the editors' checks."),
-                    },
-                },
-            },
-            "/articles/{slug}": {
-                "parameters": [SLUG],
-                "get": {
-                    "summary": "One published article, with its analysis; with a token, drafts too.",
-                    "parameters": [LANG],
-                    "responses": {
-                        "200": {"description": "The article.", "content": json_content(ref("Article"))},
-                        "400": error("A bad lang."),
-                        "401": BAD_TOKEN,
-                        "404": error("No such published article."),
-                    },
-                },
-                "patch": {
-                    "summary": "Change some fields; send the version last read.",
-                    "security": WRITE,
-                    "requestBody": {"required": True, "content": json_content(ref("ArticleWrite"))},
-                    "responses": {
-                        "200": {"description": "Saved.", "content": json_content(ref("Article"))},
-                        "400": error("The body is not a JSON object."),
-                        "401": BAD_TOKEN,
-                        "404": error("No such article."),
-                        "409": error("Someone saved it after that version; `article` is the stored one."),
-                        "413": error(f"The body is over {REQUEST_MAX_TEXT}."),
-                        "422": error("A field is of the wrong type, fails the editors' checks, or version is missing."),
-                    },
-                },
-                "delete": {
-                    "summary": "Delete an article.",
-                    "security": WRITE,
-                    "responses": {
-                        "204": {"description": "Deleted."},
-                        "401": BAD_TOKEN,
-                        "404": error("No such article."),
-                    },
-                },
-            },
-            "/tags": {
-                "get": {
-                    "summary": "Tags that have published articles, with their number, the largest first.",
-                    "responses": {
-                        "200": {
-                            "description": "The tags.",
-                            "content": json_content(
-                                {
-                                    "type": "object",
-                                    "required": ["tags"],
-                                    "additionalProperties": False,
-                                    "properties": {"tags": {"type": "array", "items": TAG_COUNT}},
-                                }
-                            ),
-                        }
-                    },
-                },
-            },
-            "/openapi.json": {
-                "get": {
-                    "summary": "This document.",
-                    "responses": {"200": {"description": "OpenAPI 3.1.", "content": json_content({"type": "object"})}},
-                },
-            },
-        },
+        "components": components(),
+        "paths": paths(),
     }

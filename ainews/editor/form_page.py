@@ -11,7 +11,7 @@ from ainews.articles import find_or_make_tags, tags_text
 from ainews.clock import utcnow
 from ainews.editor.forms import ArticleForm
 from ainews.i18n import local_input_text, other_lang
-from ainews.rules import LANGS, MAX_INTEGER, MAX_TAGS, SCORES, TRANSLATED_FIELDS, article_slug, score_ok
+from ainews.rules import ARTICLE_FIELDS, LANGS, MAX_INTEGER, MAX_TAGS, SCORES, TRANSLATED_FIELDS, article_slug, score_ok
 from ainews.web import current_lang
 from models import Article, Tag, attach_tags
 
@@ -34,6 +34,9 @@ def form_text(article, lang):
         status=article.status,
         published_at=local_input_text(article.published_at, lang),
         tags=tags_text(article.tags),
+        source_url=article.source_url,
+        model=article.model,
+        generated_at=local_input_text(article.generated_at, lang),
     )
     return text
 
@@ -116,6 +119,10 @@ def preview_article(stored, form):
         value = getattr(form, name).data
         setattr(article, name, value if score_ok(value) else 0)
     article.ai_generated = bool(form.ai_generated.data)
+    for name in ("source_url", "model"):
+        value = getattr(form, name).data or ""
+        setattr(article, name, value if ARTICLE_FIELDS[name].accepts(value) else "")
+    article.generated_at = form.typed_time(form.generated_at)
     article.published_at = form.publish_time() or stored.published_at or utcnow()
     typed_slug = form.slug.data if not form.slug.errors else None
     article.slug = typed_slug or stored.slug or article_slug(article.title_en, article.title_zh)

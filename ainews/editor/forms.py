@@ -23,24 +23,21 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional, Regexp, StopValidation, ValidationError
 
 from ainews.articles import parse_tags
-from ainews.i18n import local_input_text, local_moment
+from ainews.i18n import LOCAL_ZONES, local_input_text, local_moment
 from ainews.rules import (
+    ARTICLE_FIELDS,
     DATETIME_FORMATS,
-    DEFAULT_SCORE,
     EDITOR_NAME_MAX,
     LANGS,
-    MAX_TAGS,
     PASSWORD_MAX_LENGTH,
-    SCORE_RANGE,
+    SCORE_RULE,
     SCORES,
-    SLUG_MAX,
-    SLUG_PATTERN,
-    TAG_NAME_MAX,
     TAGS_TEXT_MAX,
-    TEXT_LIMITS,
+    TIME_RULE,
+    TITLE_COLUMNS,
     TRANSLATED_FIELDS,
-    YEARS,
-    score_ok,
+    has_title,
+    web_url_ok,
 )
 from models import Article
 
@@ -84,18 +81,27 @@ class ConfirmForm(Form):
     """A form with nothing but its CSRF token: sign out, delete."""
 
 
+def at_most(limit):
+    return Length(max=limit, message=_l("At most %(max)d characters.", max=limit))
+
+
 class ScoreField(IntegerField):
-    """A whole number in SCORE_RANGE, with the message in the editor's language."""
+    """A whole number in the score rule's range, with the message in the editor's language."""
+
+    rule = SCORE_RULE
 
     def __init__(self, label, **kwargs):
-        super().__init__(label, [self.check_range], default=DEFAULT_SCORE, **kwargs)
+        low, high = self.rule.range
+        render_kw = {"min": low, "max": high, "step": 1, "inputmode": "numeric"}
+        super().__init__(label, [self.check_range], default=self.rule.default, render_kw=render_kw, **kwargs)
 
-    @staticmethod
-    def check_range(form, field):
+    @classmethod
+    def check_range(cls, form, field):
         if field.process_errors:
             raise StopValidation()  # not a number: that message is enough
-        if not score_ok(field.data):
-            raise StopValidation(_l("Enter a score from %(low)d to %(high)d.", low=SCORE_RANGE[0], high=SCORE_RANGE[1]))
+        if not cls.rule.accepts(field.data):
+            low, high = cls.rule.range
+            raise StopValidation(_l("Enter a score from %(low)d to %(high)d.", low=low, high=high))
 
     def process_formdata(self, valuelist):
         if not valuelist:
@@ -104,9 +110,8 @@ class ScoreField(IntegerField):
             self.data = int(valuelist[0].strip())
         except ValueError:
             self.data = None
-            raise ValueError(
-                _l("Enter a whole number from %(low)d to %(high)d.", low=SCORE_RANGE[0], high=SCORE_RANGE[1])
-            ) from None
+            low, high = self.rule.range
+            raise ValueError(_l("Enter a whole number from %(low)d to %(high)d.", low=low, high=high)) from None
 
 
 FIELD_LABELS = {
@@ -125,15 +130,24 @@ ARTICLE_FIELD_LABELS = {
     "impact": _l("Impact"),
     "ai_generated": _l("Written with AI"),
     "status": _l("Status"),
+    "source_url": _l("Source address"),
+    "model": _l("Model"),
+    "generated_at": _l("Generation time"),
 }
 
+STATUS_LABELS = {"draft": _l("Draft"), "published": _l("Published")}
 
-def text_field(field):
+
+def text_field(field, lang):
     """The StringField or TextAreaField for one language of a translated field."""
     kind = StringField if field in ("category", "title") else TextAreaField
-    limit = TEXT_LIMITS[field]
-    message = _l("At most %(max)d characters.", max=limit)
-    return kind(FIELD_LABELS[field], [Optional(strip_whitespace=False), Length(max=limit, message=message)])
+    rule = ARTICLE_FIELDS[f"{field}_{lang}"]
+    return kind(FIELD_LABELS[field], [Optional(strip_whitespace=False), at_most(rule.max_length)])
+
+
+def time_message():
+    first, last = TIME_RULE.years
+    return _l("Use the form 2026-05-01 09:30, with a year from %(first)d to %(last)d.", first=first, last=last)
 
 
 class ArticleForm(Form):
@@ -141,30 +155,38 @@ class ArticleForm(Form):
         ARTICLE_FIELD_LABELS["slug"],
         [
             Optional(),
-            Length(max=SLUG_MAX, message=_l("At most %(max)d characters.", max=SLUG_MAX)),
-            Regexp(SLUG_PATTERN, message=_l("Use lowercase letters, digits and single hyphens.")),
+            at_most(ARTICLE_FIELDS["slug"].max_length),
+            Regexp(ARTICLE_FIELDS["slug"].pattern, message=_l("Use lowercase letters, digits and single hyphens.")),
         ],
     )
-    tags = StringField(
-        ARTICLE_FIELD_LABELS["tags"],
-        [
-            Length(max=TAGS_TEXT_MAX, message=_l("At most %(max)d characters.", max=TAGS_TEXT_MAX)),
-        ],
-    )
+    tags = StringField(ARTICLE_FIELD_LABELS["tags"], [at_most(TAGS_TEXT_MAX)])
     hot = ScoreField(ARTICLE_FIELD_LABELS["hot"])
     quality = ScoreField(ARTICLE_FIELD_LABELS["quality"])
     impact = ScoreField(ARTICLE_FIELD_LABELS["impact"])
     ai_generated = BooleanField(ARTICLE_FIELD_LABELS["ai_generated"])
     status = SelectField(
         ARTICLE_FIELD_LABELS["status"],
-        choices=[
-            SelectChoice("draft", _l("Draft")),
-            SelectChoice("published", _l("Published")),
-        ],
+        choices=[SelectChoice(status, STATUS_LABELS[status]) for status in ARTICLE_FIELDS["status"].choices],
+        default=ARTICLE_FIELDS["status"].default,
     )
     published_at = StringField(_l("Publish time"))
+    # Provenance: where the story came from, which model wrote it and when.
+    source_url = StringField(
+        ARTICLE_FIELD_LABELS["source_url"],
+        [Optional(strip_whitespace=False), at_most(ARTICLE_FIELDS["source_url"].max_length)],
+    )
+    model = StringField(
+        ARTICLE_FIELD_LABELS["model"],
+        [Optional(strip_whitespace=False), at_most(ARTICLE_FIELDS["model"].max_length)],
+    )
+    generated_at = StringField(ARTICLE_FIELD_LABELS["generated_at"])
     version = HiddenField()
     base = HiddenField()
+
+    # The fields typed as times in the editor's zone.
+    TIME_FIELDS = ("published_at", "generated_at")
+    SCORE_NAMES = SCORES  # the template lists these fields…
+    SCORE_RANGE = SCORE_RULE.range  # …and says their range
 
     def __init__(self, *args, article=None, lang="en", **kwargs):
         super().__init__(*args, **kwargs)
@@ -175,7 +197,7 @@ class ArticleForm(Form):
 
     def validate(self, extra_validators=None):
         valid = super().validate(extra_validators)
-        if not (self.title_en.data or "").strip() and not (self.title_zh.data or "").strip():
+        if not has_title({name: self[name].data for name in TITLE_COLUMNS}):
             self.title_en.errors = [*self.title_en.errors, _l("Give the article a title in at least one language.")]
             valid = False
         return valid
@@ -190,37 +212,52 @@ class ArticleForm(Form):
             raise ValidationError(_l("Another article already uses this address."))
 
     def validate_tags(self, field):
+        rule = ARTICLE_FIELDS["tags"]
         entries = parse_tags(field.data)
-        if len(entries) > MAX_TAGS:
-            raise ValidationError(_l("At most %(max)d tags.", max=MAX_TAGS))
+        if len(entries) > rule.max_items:
+            raise ValidationError(_l("At most %(max)d tags.", max=rule.max_items))
         for name_en, name_zh in entries:
-            if len(name_en) > TAG_NAME_MAX or len(name_zh) > TAG_NAME_MAX:
-                raise ValidationError(_l("Each tag name has at most %(max)d characters.", max=TAG_NAME_MAX))
+            if len(name_en) > rule.max_length or len(name_zh) > rule.max_length:
+                raise ValidationError(_l("Each tag name has at most %(max)d characters.", max=rule.max_length))
 
     def validate_published_at(self, field):
-        if field.data and self.publish_time() is None:
-            raise ValidationError(
-                _l(
-                    "Use the form 2026-05-01 09:30, with a year from %(first)d to %(last)d.",
-                    first=YEARS[0],
-                    last=YEARS[1],
-                )
-            )
+        if field.data and self.typed_time(field) is None:
+            raise ValidationError(time_message())
+
+    def validate_generated_at(self, field):
+        self.validate_published_at(field)
+
+    def validate_source_url(self, field):
+        if field.data and not web_url_ok(field.data):
+            limit = ARTICLE_FIELDS["source_url"].max_length
+            raise ValidationError(_l("Give an http or https address of at most %(max)d characters.", max=limit))
 
     # Reading the form -----------------------------------------------------
 
-    def publish_time(self):
-        """The publish time typed, as aware UTC, read in the editor's time zone; None if blank or bad."""
-        raw = (self.published_at.data or "").strip()
+    def typed_time(self, field):
+        """A time as typed, as aware UTC, read in the editor's time zone; None if blank or bad."""
+        raw = (field.data or "").strip()
         for pattern in DATETIME_FORMATS:
             try:
-                moment = datetime.strptime(raw, pattern)
+                naive = datetime.strptime(raw, pattern)
             except ValueError:
                 continue
-            if not YEARS[0] <= moment.year <= YEARS[1]:
+            # The year as typed, in the editor's zone, is the one the rule checks.
+            if not TIME_RULE.accepts(naive.replace(tzinfo=LOCAL_ZONES[self.lang])):
                 return None
-            return local_moment(moment, self.lang)
+            return local_moment(naive, self.lang)
         return None
+
+    def publish_time(self):
+        """The publish time typed, as aware UTC; None if blank or bad."""
+        return self.typed_time(self.published_at)
+
+    def stored_or_typed_time(self, name):
+        """The time typed in field `name`; an untouched field keeps the stored time, seconds and all."""
+        field = getattr(self, name)
+        if self.article is not None and field.data == local_input_text(getattr(self.article, name), self.lang):
+            return getattr(self.article, name)
+        return self.typed_time(field)
 
     def article_values(self):
         """The model fields this form sets."""
@@ -231,12 +268,13 @@ class ArticleForm(Form):
             for lang in LANGS
         }
         values.update({name: getattr(self, name).data for name in SCORES})
-        values.update(ai_generated=self.ai_generated.data, status=self.status.data, published_at=self.publish_time())
-        if self.article is not None and self.published_at.data == local_input_text(
-            self.article.published_at, self.lang
-        ):
-            # Untouched: keep the stored time, seconds and all.
-            values["published_at"] = self.article.published_at
+        values.update(
+            ai_generated=self.ai_generated.data,
+            status=self.status.data,
+            source_url=self.source_url.data or "",
+            model=self.model.data or "",
+        )
+        values.update({name: self.stored_or_typed_time(name) for name in self.TIME_FIELDS})
         if self.slug.data:
             values["slug"] = self.slug.data
         return values
@@ -254,4 +292,4 @@ class ArticleForm(Form):
 # The eight text fields: category_en, category_zh, title_en, …
 for _field in TRANSLATED_FIELDS:
     for _lang in LANGS:
-        setattr(ArticleForm, f"{_field}_{_lang}", text_field(_field))
+        setattr(ArticleForm, f"{_field}_{_lang}", text_field(_field, _lang))

@@ -92,6 +92,11 @@ def broken(data, how):
         article["views"] = 2**31
     elif how == "long outdated":
         article["outdated"] = "title_zh " * 30
+    elif how == "old time":
+        article["published_at"] = "1999-12-31T23:00:00Z"
+    elif how == "too many tags":
+        data["tags"].append({"slug": "one-more", "name_en": "One more", "name_zh": ""})
+        article["tags"] = [tag["slug"] for tag in data["tags"]]
     return data
 
 
@@ -106,7 +111,7 @@ def broken(data, how):
         ("bad time", "published_at must be a time"),
         ("status", "status must be one of"),
         ("text type", "summary_en must be text"),
-        ("too long", "title_zh is longer than 300"),
+        ("too long", "title_zh must be text of at most 300 characters"),
         ("duplicate tag", "slug appears twice"),
         ("source", "source_url must be an http(s) address"),
         ("model", "model must be text"),
@@ -115,6 +120,8 @@ def broken(data, how):
         ("nul in tag", "must not contain NUL"),
         ("huge views", "views must be a whole number from 0 to 2147483647"),
         ("long outdated", "outdated must be text of at most 200"),
+        ("old time", "published_at must be a time like 2026-05-01T09:30:00Z, in the years 2000 to 2100"),
+        ("too many tags", "tags must be a list of at most 12 tag slugs"),
     ],
 )
 def test_a_bad_record_is_named_and_nothing_is_written(exported, tmp_path, how, words):
@@ -127,6 +134,17 @@ def test_a_bad_record_is_named_and_nothing_is_written(exported, tmp_path, how, w
     assert words in result.output and "nothing imported" in result.output
     with database().connection_context():
         assert Article.select().count() == 0 and Tag.select().count() == 0
+
+
+def test_a_record_may_leave_out_what_has_a_default(runner, tmp_path):
+    path = tmp_path / "short.json"
+    path.write_text(json.dumps({"format": "ai-news/1", "tags": [], "articles": [{"slug": "short", "title_zh": "短"}]}))
+    result = runner.invoke(args=["import", str(path)])
+    assert result.exit_code == 0, result.output
+    with database().connection_context():
+        article = Article.get(Article.slug == "short")
+    # The defaults of a new article, as the form and the API give them.
+    assert (article.status, article.hot, article.category_zh, article.views) == ("draft", 50, "AI资讯", 0)
 
 
 @pytest.mark.parametrize(

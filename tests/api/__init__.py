@@ -1,0 +1,1 @@
+"""The JSON API's tests (a package: see conftest.py)."""
