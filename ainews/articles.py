@@ -6,6 +6,8 @@ The editors' form and the API both save through `save_article()`.
 
 import re
 
+from peewee import fn
+
 from ainews.db import write_transaction
 from ainews.rules import CHINESE, TAG_SEPARATORS, TRANSLATED_FIELDS, tag_slug
 from models import Article, Tag, attach_tags, set_tags, utcnow
@@ -45,6 +47,8 @@ def find_or_make_tags(entries):
     for name_en, name_zh in entries:
         slug = tag_slug(name_en, name_zh)
         tag = Tag.get_or_none(Tag.slug == slug)
+        if tag is None and name_en:
+            tag = Tag.get_or_none(fn.lower(Tag.name_en) == name_en.lower())  # a tag made under an older slug rule
         if tag is None and name_zh:
             tag = Tag.get_or_none(Tag.name_zh == name_zh)
         if tag is None:

@@ -106,9 +106,35 @@ def slug_ok(slug):
 
 
 def web_url_ok(text):
-    """An absolute http(s) address with a host: the only kind of source link shown to readers."""
+    """An absolute http(s) address whose host a browser reads as we do.
+
+    Browsers parse URLs by the WHATWG rules, Python's urlsplit by RFC 3986,
+    and they differ on backslashes ("https://evil.example\\@trusted.example"
+    is evil.example to a browser, trusted.example to urlsplit), user info
+    and white space. Refusing those leaves addresses both read alike.
+    """
+    if re.search(r"[\s<>\"\\]", text) or CONTROL_CHARACTERS.search(text):
+        return False
     parts = urlsplit(text)
-    return parts.scheme in URL_SCHEMES and bool(parts.netloc) and not re.search(r"[\s<>\"]", text)
+    if parts.scheme not in URL_SCHEMES or not parts.hostname or "@" in parts.netloc:
+        return False
+    try:
+        parts.port  # noqa: B018 # a port that is not a number raises
+    except ValueError:
+        return False
+    return True
+
+
+# C0 control characters other than tab, line feed and carriage return: nobody
+# types them, XML cannot carry them and PostgreSQL cannot store NUL. A
+# vertical tab or form feed is what a word processor pastes for a line break.
+CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+PASTED_LINE_BREAKS = str.maketrans({"\x0b": "\n", "\x0c": "\n"})
+
+
+def clean_text(value):
+    """Typed text as it is stored: pasted line breaks as newlines, other control characters gone."""
+    return CONTROL_CHARACTERS.sub("", value.translate(PASTED_LINE_BREAKS))
 
 
 # Every field of an article, described once ----------------------------------
@@ -249,5 +275,18 @@ def article_slug(title_en, title_zh=""):
 
 
 def tag_slug(name_en, name_zh=""):
-    """The slug of a tag: from its English name, else a stable one."""
-    return slugify(name_en, TAG_SLUG_MAX) or stable_slug("tag", name_zh)
+    """The slug of a tag; distinct names never share one.
+
+    A name that is plain words ("Open Source", "open-source") gives them;
+    any other name ("C#", "C++", "Café", "???", a long one, a Chinese one)
+    gives what words it has, if any, and a hash of the whole name, so that
+    two tags cannot merge silently because their slugs met.
+    """
+    words = slugify(name_en, max_length=len(name_en) * 4 + 1)
+    plain = words.split("-") == name_en.lower().replace("-", " ").split()
+    if words and plain and len(words) <= TAG_SLUG_MAX:
+        return words
+    name = name_en or name_zh
+    digest = hashlib.sha1(name.encode(), usedforsecurity=False).hexdigest()[:8]
+    prefix = words[: TAG_SLUG_MAX - len(digest) - 1].strip("-") or "tag"
+    return f"{prefix}-{digest}"

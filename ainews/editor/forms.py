@@ -36,20 +36,20 @@ from ainews.rules import (
     TIME_RULE,
     TITLE_COLUMNS,
     TRANSLATED_FIELDS,
+    clean_text,
     has_title,
     web_url_ok,
 )
 from models import Article
 
 
-def without_nul(value):
-    """The text without NUL characters: no one types them, and PostgreSQL
-    refuses to store them (SQLite would keep them)."""
-    return value.replace("\x00", "") if isinstance(value, str) else value
+def cleaned(value):
+    """Posted text without control characters (rules.clean_text); other values as they are."""
+    return clean_text(value) if isinstance(value, str) else value
 
 
 class Form(FlaskForm):
-    """Every form of ours: read from the posted form fields only, NUL characters dropped."""
+    """Every form of ours: read from the posted form fields only, control characters dropped."""
 
     class Meta:
         def wrap_formdata(self, form, formdata):
@@ -61,7 +61,7 @@ class Form(FlaskForm):
             return super().wrap_formdata(form, formdata)
 
         def bind_field(self, form, unbound_field, options):
-            filters = [*unbound_field.kwargs.get("filters", ()), without_nul]
+            filters = [*unbound_field.kwargs.get("filters", ()), cleaned]
             return unbound_field.bind(form=form, filters=filters, **options)
 
 

@@ -11,14 +11,13 @@ import json
 from ainews.clock import utcnow
 from ainews.db import write_transaction
 from ainews.i18n import iso_utc, parse_iso_utc
-from ainews.rules import ARTICLE_FIELDS, KEPT_FIELDS, TAG_FIELDS, TITLE_COLUMNS, has_title
+from ainews.rules import ARTICLE_FIELDS, CONTROL_CHARACTERS, KEPT_FIELDS, TAG_FIELDS, TITLE_COLUMNS, has_title
 from models import Article, Tag, attach_tags, set_tags
 
 FORMAT = "ai-news/1"
 # An article's record: the fields anyone writes, and those the site keeps.
 RECORD_FIELDS = {**ARTICLE_FIELDS, **KEPT_FIELDS}
-# PostgreSQL's text cannot hold NUL.
-NUL_PROBLEM = "text must not contain NUL characters"
+CONTROL_PROBLEM = "text must not contain control characters (tab and line breaks aside)"
 
 
 def export_data():
@@ -120,8 +119,8 @@ def field_problems(record, fields):
             value = parse_iso_utc(value) or "not a time"
         if not rule.accepts(value):
             problems.append(f"{name} must be {rule.meaning}")
-        elif isinstance(value, str) and "\x00" in value:
-            problems.append(f"{name}: {NUL_PROBLEM}")
+        elif isinstance(value, str) and CONTROL_CHARACTERS.search(value):
+            problems.append(f"{name}: {CONTROL_PROBLEM}")
     return problems
 
 

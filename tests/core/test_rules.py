@@ -43,6 +43,8 @@ BAD = [
     ("tags", tag_names(13)),
     ("tags", tag_names(1, length=61)),
     ("source_url", "javascript:alert(1)"),
+    ("source_url", "https://evil.example\\@trusted.example/path"),  # a browser goes to evil.example
+    ("source_url", "https://user@trusted.example/"),
     ("model", "m" * 101),
     ("published_at", utc(1999, 12, 31, 12, 0)),
     ("published_at", utc(2101, 1, 1, 12, 0)),

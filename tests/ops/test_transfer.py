@@ -92,6 +92,8 @@ def broken(data, how):
         article["views"] = 2**31
     elif how == "long outdated":
         article["outdated"] = "title_zh " * 30
+    elif how == "vertical tab":
+        article["summary_zh"] = "Word pastes this\x0bas a line break"
     elif how == "old time":
         article["published_at"] = "1999-12-31T23:00:00Z"
     elif how == "too many tags":
@@ -116,8 +118,9 @@ def broken(data, how):
         ("source", "source_url must be an http(s) address"),
         ("model", "model must be text"),
         ("generated", "generated_at must be a time"),
-        ("nul", "must not contain NUL"),
-        ("nul in tag", "must not contain NUL"),
+        ("nul", "must not contain control characters"),
+        ("nul in tag", "must not contain control characters"),
+        ("vertical tab", "summary_zh: text must not contain control characters"),
         ("huge views", "views must be a whole number from 0 to 2147483647"),
         ("long outdated", "outdated must be text of at most 200"),
         ("old time", "published_at must be a time like 2026-05-01T09:30:00Z, in the years 2000 to 2100"),
