@@ -114,7 +114,9 @@ def merge_conflict(current):
     theirs = form_text(current, current_lang())
     try:
         base = json.loads(request.form.get("base", "{}"))
-    except ValueError:
+    except (ValueError, RecursionError):
+        base = {}
+    if not isinstance(base, dict):  # not what the form sent: as if nothing was known of the loaded text
         base = {}
     posted = request.form.copy()
     rows = []
