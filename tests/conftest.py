@@ -8,13 +8,14 @@ emptied before each test (`make test-postgres`).
 import logging
 import os
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from urllib.parse import urlsplit
 
 import pytest
 from bs4 import BeautifulSoup
 from peewee import PostgresqlDatabase
 
+import ainews.clock
 from ainews.clock import utcnow
 from ainews.db import database, open_database
 from ainews.schema import create_tables
@@ -147,6 +148,32 @@ def make_article(app):
         return article
 
     return make
+
+
+class Clock:
+    """The site's clock, in the test's hands: `now` is what every `utcnow()` of the site returns."""
+
+    def __init__(self, now):
+        self.now = now
+
+    def advance(self, **delta):
+        self.now += timedelta(**delta)
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """Stop the site's clock at a known moment; the test moves it (clock.now = …, clock.advance(minutes=5))."""
+    controlled = Clock(datetime(2026, 5, 1, 9, 30, tzinfo=timezone.utc))
+
+    class ControlledDatetime(datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return controlled.now.astimezone(tz) if tz else controlled.now.replace(tzinfo=None)
+
+    monkeypatch.setattr(ainews.clock, "datetime", ControlledDatetime)
+    # If the site stopped reading the time this way, every test using this fixture must know.
+    assert ainews.clock.utcnow() == controlled.now, "ainews.clock.utcnow() no longer follows the controlled clock"
+    return controlled
 
 
 class QueryCounter(logging.Handler):

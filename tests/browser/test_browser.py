@@ -17,6 +17,7 @@ from werkzeug.serving import make_server
 from ainews.clock import utcnow
 from ainews.db import database
 from ainews.ops.demo import seed_demo
+from ainews.rules import PER_PAGE
 from ainews.schema import create_tables
 from app import create_app
 from conftest import EDITOR_PASSWORD
@@ -48,23 +49,45 @@ def browser_type_launch_args(browser_type_launch_args):
     return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
 
 
-@pytest.fixture(scope="module")
-def live_server(tmp_path_factory):
-    """The site with the demo articles, served on a free port of 127.0.0.1."""
-    path = tmp_path_factory.mktemp("live") / "news.db"
-    app = create_app({"SECRET_KEY": "browser-tests", "DATABASE_URL": f"sqlite:///{path}"})
-    create_tables()
-    with database().connection_context():
-        seed_demo()
-        editor = Editor(name="alice")
-        editor.set_password(EDITOR_PASSWORD)
-        editor.save()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=5)
+@pytest.fixture
+def serve(tmp_path, clock):
+    """Start a site of its own for this test, on a free port of 127.0.0.1; `fill()` puts its content in.
+
+    The site runs in this process, on the clock the test holds (`clock`):
+    what it shows does not depend on when the test runs, or after which.
+    """
+    servers = []
+
+    def start(fill):
+        app = create_app({"SECRET_KEY": "browser-tests", "DATABASE_URL": f"sqlite:///{tmp_path / 'news.db'}"})
+        create_tables()
+        with database().connection_context():
+            fill()
+        server = make_server("127.0.0.1", 0, app, threaded=True)
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        servers.append((server, thread))
+        return f"http://127.0.0.1:{server.server_port}"
+
+    yield start
+    for server, thread in servers:
+        server.shutdown()
+        thread.join(timeout=5)
+        assert not thread.is_alive()
+
+
+def demo_site():
+    """The demo articles, published up to the clock's now, and an editor."""
+    seed_demo()
+    editor = Editor(name="alice")
+    editor.set_password(EDITOR_PASSWORD)
+    editor.save()
+
+
+@pytest.fixture
+def live_server(serve):
+    """A site with the demo articles."""
+    return serve(demo_site)
 
 
 def card_title(card):
@@ -150,7 +173,7 @@ def test_clock_refreshes_every_time_with_one_request(page, live_server):
     times = page.locator("time[data-relative]")
     assert times.count() >= 10
     newest = times.first
-    expect(newest).to_have_text("刚刚")  # the demo's newest article was published at seeding
+    expect(newest).to_have_text("刚刚")  # the demo's newest article was published at seeding, the site's now
     # Pretend the page has been open for a while: the newest card is now
     # five minutes old, and every other time on the page shows stale text.
     five_minutes_ago = (utcnow() - timedelta(minutes=5)).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -239,26 +262,27 @@ def test_search_results_update_as_the_reader_types(page, live_server):
     assert found >= 2
 
 
-def test_scrolling_to_the_end_of_the_feed_appends_the_next_cards(page, live_server):
-    """Runs last: it adds old articles to the shared site, after the demo ones."""
-    with database().connection_context():
-        for n in range(30):
+def test_scrolling_to_the_end_of_the_feed_appends_the_next_cards(page, serve):
+    total = 2 * PER_PAGE + 5  # two full pages, and five more on the third
+
+    def archive():
+        for n in range(total):
             Article.create(
                 title_en=f"Archive story {n:02d}",
                 title_zh=f"旧闻 {n:02d}",
                 status="published",
                 published_at=utcnow() - timedelta(days=400 + n),
             )
-        total = Article.count_published()
-    assert 40 < total < 60
+
+    live_server = serve(archive)
     page.goto(f"{live_server}/en/")
     cards = page.locator("#cards > .card")
-    expect(cards).to_have_count(20)
+    expect(cards).to_have_count(PER_PAGE)
     page.locator("#load-more").scroll_into_view_if_needed()
-    expect(cards).to_have_count(40)
+    expect(cards).to_have_count(2 * PER_PAGE)
     expect(page).to_have_url(f"{live_server}/en/?page=2")
     page.locator("#load-more").scroll_into_view_if_needed()
     expect(cards).to_have_count(total)
     expect(page.locator("#load-more")).to_have_count(0)
     titles = page.locator("#cards > .card .card-title .title-line").all_inner_texts()
-    assert len(set(titles)) == total and titles[-1] == "Archive story 29"
+    assert titles == [f"Archive story {n:02d}" for n in range(total)]

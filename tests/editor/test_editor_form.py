@@ -1,4 +1,4 @@
-"""The article form: validation that keeps the text, saving, conflicts, freshness, preview, delete."""
+"""The article form: creating, validation that keeps the text, editing, deleting."""
 
 from datetime import timedelta
 
@@ -7,7 +7,7 @@ from bs4 import BeautifulSoup
 
 from ainews.clock import utcnow
 from ainews.db import database
-from conftest import csrf_token, form_data, form_values, form_values_in, htmx
+from conftest import csrf_token, form_data, form_values
 from models import Article, ArticleTag, Tag
 
 
@@ -70,7 +70,22 @@ def test_a_future_publish_time_schedules_the_article(editor_client):
     assert "Scheduled" in editor_client.get("/editor/").get_data(as_text=True)
 
 
+def test_scheduling_and_unpublishing_say_what_readers_see(editor_client, make_article):
+    later = (utcnow() + timedelta(days=2)).strftime("%Y-%m-%dT%H:%M")
+    response = editor_client.post(
+        "/editor/new", data=form_data(editor_client, published_at=later), follow_redirects=True
+    )
+    assert "It will be published on" in response.get_data(as_text=True)
+    article = make_article(title_en="To take down")
+    url = f"/editor/{article.id}/edit"
+    response = editor_client.post(
+        url, data=dict(form_values(editor_client, url), action="unpublish"), follow_redirects=True
+    )
+    assert "Unpublished: readers no longer see it" in response.get_data(as_text=True)
+
+
 # Validation -------------------------------------------------------------------
+
 
 BAD_INPUT = [
     # (field changes, field whose error shows, words of the error)
@@ -127,6 +142,25 @@ def test_a_duplicate_slug_is_refused(editor_client, make_article):
 def test_an_oversized_request_gets_413_not_500(editor_client):
     response = editor_client.post("/editor/new", data=form_data(editor_client, analysis_en="a" * 2_000_000))
     assert response.status_code == 413
+
+
+@pytest.mark.parametrize("moment", ["0001-01-01T00:00", "9999-12-31T23:59", "1999-12-31T23:59", "2101-01-01T00:00"])
+def test_implausible_publish_years_are_refused(editor_client, moment):
+    response = editor_client.post("/editor/new", data=form_data(editor_client, published_at=moment))
+    assert response.status_code == 422
+    assert "2000 to 2100" in field_error(response.get_data(as_text=True), "published_at")
+
+
+def test_a_refused_save_is_marked_unsaved_and_focuses_the_first_bad_field(editor_client):
+    html = editor_client.post("/editor/new", data=form_data(editor_client, hot="500")).get_data(as_text=True)
+    form = BeautifulSoup(html, "html.parser").find("form", id="article-form")
+    assert form.has_attr("data-unsaved")
+    assert form.find(attrs={"name": "hot"}).has_attr("autofocus")
+    assert (
+        not BeautifulSoup(editor_client.get("/editor/new").get_data(as_text=True), "html.parser")
+        .find("form", id="article-form")
+        .has_attr("data-unsaved")
+    )
 
 
 # Editing ----------------------------------------------------------------------
@@ -208,133 +242,20 @@ def test_tags_are_reused_created_and_removed(editor_client, make_tag, make_artic
         assert ArticleTag.select().where(ArticleTag.article == article.id).count() == 0
 
 
-# Conflicts --------------------------------------------------------------------
-
-
-def test_a_stale_save_gets_409_with_both_texts_and_loses_nothing(editor_client, make_article):
-    article = make_article(summary_en="The original summary.")
-    url = f"/editor/{article.id}/edit"
-    mine = form_values(editor_client, url)
-    theirs = form_values(editor_client, url)
-    editor_client.post(url, data=dict(theirs, summary_en="Their newer summary."))
-
-    response = editor_client.post(url, data=dict(mine, summary_en="My own summary."))
-    html = response.get_data(as_text=True)
-    assert response.status_code == 409
-    conflict = BeautifulSoup(html, "html.parser").find(class_="conflict").get_text()
-    assert "My own summary." in conflict and "Their newer summary." in conflict
-    assert kept_value(html, "summary_en") == "My own summary."
-    assert stored(article.slug).summary_en == "Their newer summary."
-
-    # Saving again from the conflict page overwrites, deliberately.
-    again = editor_client.post(url, data=dict(form_values_in(html), csrf_token=csrf_token(editor_client, url)))
-    assert again.status_code == 303
-    saved = stored(article.slug)
-    assert (saved.summary_en, saved.version) == ("My own summary.", 3)
+@pytest.mark.parametrize(
+    "tags", ["Open Source, Open Source|开源", "ai, AI|人工智能", "开源, Open Source|开源", "AI, ai, Ai"]
+)
+def test_entries_naming_one_tag_twice_make_one_tag(editor_client, make_tag, tags):
+    make_tag()
+    response = editor_client.post("/editor/new", data=form_data(editor_client, tags=tags))
+    assert response.status_code == 303
+    with database().connection_context():
+        assert ArticleTag.select().count() == 1
 
 
 def test_an_unknown_article_is_404(editor_client):
     assert editor_client.get("/editor/999/edit").status_code == 404
     assert editor_client.post("/editor/999/edit", data=form_data(editor_client)).status_code == 404
-
-
-# Translation freshness --------------------------------------------------------
-
-
-def test_changing_one_language_marks_the_other_as_possibly_outdated(editor_client, make_article):
-    article = make_article()
-    url = f"/editor/{article.id}/edit"
-    editor_client.post(url, data=dict(form_values(editor_client, url), summary_en="A rewritten English summary."))
-    assert stored(article.slug).outdated == "summary_zh"
-    reader = BeautifulSoup(editor_client.get(f"/zh/articles/{article.slug}").get_data(as_text=True), "html.parser")
-    assert "翻译可能已过时" in reader.find(class_="summary").get_text()
-    assert "Translation may be outdated" not in editor_client.get(f"/en/articles/{article.slug}").get_data(as_text=True)
-    assert "Summary (中文)" in editor_client.get("/editor/").get_data(as_text=True)
-    assert 'value="summary_zh"' in editor_client.get(url).get_data(as_text=True)
-
-
-def test_editing_the_translation_clears_the_mark(editor_client, make_article):
-    article = make_article(outdated="summary_zh title_en")
-    url = f"/editor/{article.id}/edit"
-    editor_client.post(url, data=dict(form_values(editor_client, url), summary_zh="新的中文摘要。"))
-    assert stored(article.slug).outdated == "title_en"
-
-
-def test_ticking_translation_checked_clears_the_mark(editor_client, make_article):
-    article = make_article(outdated="summary_zh")
-    url = f"/editor/{article.id}/edit"
-    editor_client.post(url, data=dict(form_values(editor_client, url), checked="summary_zh"))
-    saved = stored(article.slug)
-    assert saved.outdated == "" and not saved.was_updated
-
-
-def test_changing_both_languages_or_an_empty_one_marks_nothing(editor_client, make_article):
-    article = make_article(analysis_zh="")
-    url = f"/editor/{article.id}/edit"
-    editor_client.post(
-        url, data=dict(form_values(editor_client, url), title_en="New", title_zh="新", analysis_en="New analysis.")
-    )
-    assert stored(article.slug).outdated == ""
-
-
-# Preview ----------------------------------------------------------------------
-
-
-def test_preview_renders_the_reader_card_from_what_is_typed(editor_client):
-    data = form_data(editor_client, title_en="Typed, not saved", analysis_en="**Bold** claim", hot="77")
-    response = editor_client.post("/editor/preview", data=data, headers=htmx())
-    assert response.status_code == 200
-    soup = BeautifulSoup(response.get_data(as_text=True), "html.parser")
-    card = soup.find("article", class_="card")
-    assert "Typed, not saved" in card.find(class_="card-title").get_text()
-    assert card.find("strong").get_text() == "Bold"
-    assert card.find(class_="score-hot").find("dd").get_text() == "77"
-    assert soup.find(class_="preview").has_attr("inert")
-    assert stored() is None
-
-
-@pytest.mark.parametrize(
-    "show, present, absent", [("en", "Robots learn", "机器人学会"), ("zh", "机器人学会", "Robots learn")]
-)
-def test_preview_in_one_language(editor_client, show, present, absent):
-    data = form_data(editor_client, preview_show=show)
-    title = (
-        BeautifulSoup(
-            editor_client.post("/editor/preview", data=data, headers=htmx()).get_data(as_text=True), "html.parser"
-        )
-        .find(class_="card-title")
-        .get_text()
-    )
-    assert present in title and absent not in title
-
-
-def test_preview_reports_field_errors_beside_the_fields(editor_client):
-    data = form_data(editor_client, hot="300", title_en="", title_zh="")
-    soup = BeautifulSoup(
-        editor_client.post("/editor/preview", data=data, headers=htmx()).get_data(as_text=True), "html.parser"
-    )
-    assert "0 to 100" in soup.find(id="error-hot").get_text()
-    assert soup.find(id="error-hot")["hx-swap-oob"] == "true"
-    assert soup.find(id="error-title_en").get_text() == ""  # an unfinished form is not scolded for its title
-
-
-def test_signed_out_form_post_keeps_the_text(client, make_editor):
-    token = csrf_token(client)
-    response = client.post("/editor/new", data={"csrf_token": token, "title_en": "Keep me", "analysis_en": "Long text"})
-    html = response.get_data(as_text=True)
-    assert response.status_code == 401
-    assert kept_value(html, "title_en") == "Keep me" and kept_value(html, "analysis_en") == "Long text"
-    assert "signed out" in html
-
-
-def test_expired_csrf_token_keeps_the_text(editor_client):
-    response = editor_client.post(
-        "/editor/new", data=form_data(editor_client, csrf_token="expired", title_en="Keep me too")
-    )
-    assert response.status_code == 400
-    html = response.get_data(as_text=True)
-    assert kept_value(html, "title_en") == "Keep me too"
-    assert "Your text is kept" in html
 
 
 # Deleting ---------------------------------------------------------------------
@@ -355,37 +276,6 @@ def test_delete_asks_first_then_deletes(editor_client, make_tag, make_article):
     assert "Deleted" in editor_client.get("/editor/").get_data(as_text=True)
 
 
-def test_dashboard_lists_drafts_and_marks_missing_translations(editor_client, make_article):
-    make_article(title_en="English only", title_zh="", status="draft", published_at=None)
-    make_article(title_en="", title_zh="只有中文")
-    html = editor_client.get("/editor/").get_data(as_text=True)
-    assert "English only" in html and "只有中文" in html
-    assert "No Chinese title" in html and "No English title" in html
-    assert editor_client.get("/editor/?page=2").status_code == 404
-    assert editor_client.get("/editor/?page=abc").status_code == 400
-
-
-# Found by trying the editor as a new user -------------------------------------------
-
-
-@pytest.mark.parametrize(
-    "tags", ["Open Source, Open Source|开源", "ai, AI|人工智能", "开源, Open Source|开源", "AI, ai, Ai"]
-)
-def test_entries_naming_one_tag_twice_make_one_tag(editor_client, make_tag, tags):
-    make_tag()
-    response = editor_client.post("/editor/new", data=form_data(editor_client, tags=tags))
-    assert response.status_code == 303
-    with database().connection_context():
-        assert ArticleTag.select().count() == 1
-
-
-@pytest.mark.parametrize("moment", ["0001-01-01T00:00", "9999-12-31T23:59", "1999-12-31T23:59", "2101-01-01T00:00"])
-def test_implausible_publish_years_are_refused(editor_client, moment):
-    response = editor_client.post("/editor/new", data=form_data(editor_client, published_at=moment))
-    assert response.status_code == 422
-    assert "2000 to 2100" in field_error(response.get_data(as_text=True), "published_at")
-
-
 def test_a_deleted_articles_id_is_never_given_to_a_new_one(editor_client, make_article):
     old = make_article(title_en="Going away")
     url = f"/editor/{old.id}/edit"
@@ -398,70 +288,11 @@ def test_a_deleted_articles_id_is_never_given_to_a_new_one(editor_client, make_a
     assert stored("robots-learn-to-fold-laundry").title_en == "Robots learn to fold laundry"
 
 
-def test_a_conflict_keeps_the_other_editors_changes_to_fields_this_one_left_alone(editor_client, make_article):
-    article = make_article(title_en="Old title", summary_en="Old summary.", summary_zh="旧摘要。", hot=10)
-    url = f"/editor/{article.id}/edit"
-    first, second = form_values(editor_client, url), form_values(editor_client, url)
-    editor_client.post(url, data=dict(first, title_en="Their title", summary_en="Their summary."))
-
-    response = editor_client.post(url, data=dict(second, summary_zh="我的摘要。", hot="90"))
-    html = response.get_data(as_text=True)
-    assert response.status_code == 409
-    rows = BeautifulSoup(html, "html.parser").select(".conflict-table tbody tr")
-    assert [row.th.get_text() for row in rows] == ["Summary (中文)", "Hot"]
-    assert kept_value(html, "title_en") == "Their title"  # theirs: this editor never touched it
-    assert kept_value(html, "summary_zh") == "我的摘要。"
-
-    editor_client.post(url, data=dict(form_values_in(html), csrf_token=csrf_token(editor_client, url)))
-    saved = stored(article.slug)
-    assert (saved.title_en, saved.summary_en, saved.summary_zh, saved.hot) == (
-        "Their title",
-        "Their summary.",
-        "我的摘要。",
-        90,
-    )
-
-
-def test_scheduling_and_unpublishing_say_what_readers_see(editor_client, make_article):
-    later = (utcnow() + timedelta(days=2)).strftime("%Y-%m-%dT%H:%M")
-    response = editor_client.post(
-        "/editor/new", data=form_data(editor_client, published_at=later), follow_redirects=True
-    )
-    assert "It will be published on" in response.get_data(as_text=True)
-    article = make_article(title_en="To take down")
-    url = f"/editor/{article.id}/edit"
-    response = editor_client.post(
-        url, data=dict(form_values(editor_client, url), action="unpublish"), follow_redirects=True
-    )
-    assert "Unpublished: readers no longer see it" in response.get_data(as_text=True)
-
-
-def test_a_refused_save_is_marked_unsaved_and_focuses_the_first_bad_field(editor_client):
-    html = editor_client.post("/editor/new", data=form_data(editor_client, hot="500")).get_data(as_text=True)
-    form = BeautifulSoup(html, "html.parser").find("form", id="article-form")
-    assert form.has_attr("data-unsaved")
-    assert form.find(attrs={"name": "hot"}).has_attr("autofocus")
-    assert (
-        not BeautifulSoup(editor_client.get("/editor/new").get_data(as_text=True), "html.parser")
-        .find("form", id="article-form")
-        .has_attr("data-unsaved")
-    )
-
-
-def test_the_preview_button_works_without_javascript_and_saves_nothing(editor_client):
-    data = form_data(editor_client, title_en="Only a preview", action="preview")
-    response = editor_client.post("/editor/new", data=data)
-    assert response.status_code == 200
-    preview = BeautifulSoup(response.get_data(as_text=True), "html.parser").find(id="preview")
-    assert "Only a preview" in preview.get_text()
-    assert stored() is None
-
-
-def test_every_error_the_preview_swaps_in_has_its_place_in_the_form(editor_client):
-    page = BeautifulSoup(editor_client.get("/editor/new").get_data(as_text=True), "html.parser")
-    answer = BeautifulSoup(
-        editor_client.post("/editor/preview", data=form_data(editor_client), headers=htmx()).get_data(as_text=True),
-        "html.parser",
-    )
-    swapped = [element["id"] for element in answer.select("[hx-swap-oob]")]
-    assert swapped and all(page.find(id=name) for name in swapped)
+def test_dashboard_lists_drafts_and_marks_missing_translations(editor_client, make_article):
+    make_article(title_en="English only", title_zh="", status="draft", published_at=None)
+    make_article(title_en="", title_zh="只有中文")
+    html = editor_client.get("/editor/").get_data(as_text=True)
+    assert "English only" in html and "只有中文" in html
+    assert "No Chinese title" in html and "No English title" in html
+    assert editor_client.get("/editor/?page=2").status_code == 404
+    assert editor_client.get("/editor/?page=abc").status_code == 400

@@ -2,15 +2,19 @@
 
 import json
 import re
+from urllib.parse import urlsplit
+from xml.etree import ElementTree
 
 import pytest
 from bs4 import BeautifulSoup
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from ainews.articles import parse_tags
 from ainews.db import database
+from ainews.rules import LANGS, TAG_NAME_MAX, TEXT_COLUMNS, TEXT_LIMITS, TRANSLATED_FIELDS
 from conftest import form_data, form_values, htmx
-from models import Article
+from models import Article, attach_tags
 
 PAYLOADS = [
     "<script>alert('PWNED')</script>",
@@ -40,31 +44,29 @@ PAYLOADS = [
     "{{ 7*7 }}{% raw %}PWNED{% endraw %}",
 ]
 
-TEXT_FIELDS = [f"{field}_{lang}" for field in ("category", "title", "summary", "analysis") for lang in ("en", "zh")]
-FORBIDDEN_ELEMENTS = {
-    "script",
-    "iframe",
-    "object",
-    "embed",
-    "img",
-    "svg",
-    "math",
-    "style",
-    "link",
-    "meta",
-    "base",
-    "form",
-    "input",
-}
+MARKER = "Zanzibar"  # a word in every attacked title, to find it by
+# Elements no reader page may have outside our own head and forms.
+PAGE_FORBIDDEN = {"iframe", "frame", "object", "embed", "svg", "math", "style", "base", "applet"}
+# Elements no article text may become.
+FORBIDDEN_ELEMENTS = PAGE_FORBIDDEN | {"script", "img", "link", "meta", "form", "input", "button", "textarea"}
 # The htmx attributes our own templates put on cards and pages.
 TEMPLATE_HTMX = {"hx-get", "hx-target", "hx-swap", "hx-push-url", "hx-trigger"}
+PAGE_HTMX = TEMPLATE_HTMX | {"hx-headers", "hx-history", "hx-post", "hx-replace-url", "hx-swap-oob", "hx-sync"}
+URL_ATTRIBUTES = {"href", "src", "action", "formaction", "data", "poster", "xlink:href"}
+ATOM = "{http://www.w3.org/2005/Atom}"
+
+
+def attribute_text(value):
+    return " ".join(value) if isinstance(value, list) else value
 
 
 def assert_safe(region):
+    """The strict check for what article text becomes: plain formatting, our own links."""
+    assert region is not None
     for element in region.find_all(True):
         assert element.name not in FORBIDDEN_ELEMENTS, element
         for name, value in element.attrs.items():
-            value = " ".join(value) if isinstance(value, list) else value
+            value = attribute_text(value)
             assert not name.startswith("on"), element
             if name.startswith(("hx-", "data-hx")):
                 assert name in TEMPLATE_HTMX and "PWNED" not in value, element
@@ -82,14 +84,49 @@ def assert_no_inline_script(soup, where):
         assert json.loads(script.string)["@type"] == "NewsArticle", where
 
 
-def reader_regions(client, slug):
-    """The card on every reader page that shows the article."""
+def assert_page_safe(soup, where):
+    """The whole page, head included: our scripts only, no handler, no script URL, no foreign htmx."""
+    assert_no_inline_script(soup, where)
+    for element in soup.find_all(True):
+        assert element.name not in PAGE_FORBIDDEN, (where, element)
+        assert not (element.name == "meta" and element.has_attr("http-equiv")), (where, element)
+        for name, value in element.attrs.items():
+            value = attribute_text(value)
+            assert not name.startswith("on"), (where, element)
+            if name.startswith(("hx-", "data-hx")):
+                assert name in PAGE_HTMX, (where, element)
+                if name in ("hx-get", "hx-post"):  # a path of this site (a search link holds the query, encoded)
+                    assert re.match(r"/[^/<>\s]", value), (where, element)
+                else:
+                    assert "PWNED" not in value, (where, element)
+            if name in URL_ATTRIBUTES:
+                assert not re.match(r"\s*(javascript|vbscript|data):", value, re.IGNORECASE), (where, element)
+
+
+def get_soup(client, url, **headers):
+    response = client.get(url, headers=headers)
+    assert response.status_code == 200, url
+    return BeautifulSoup(response.get_data(as_text=True), "html.parser")
+
+
+def card_pages(client, slug):
+    """(url, card) for every reader page and fragment that shows the article as a card, each page checked whole."""
     for url in (f"/en/articles/{slug}", f"/zh/articles/{slug}?view=both", "/en/", "/zh/?view=both"):
-        soup = BeautifulSoup(client.get(url).get_data(as_text=True), "html.parser")
-        assert_no_inline_script(soup, url)
-        yield soup.find("article", id=f"card-{slug}")
-    fragment = client.get(f"/en/articles/{slug}/card?show=both&full=1", headers=htmx())
-    yield BeautifulSoup(fragment.get_data(as_text=True), "html.parser")
+        soup = get_soup(client, url)
+        assert_page_safe(soup, url)
+        yield url, soup.find("article", id=f"card-{slug}")
+    url = f"/en/articles/{slug}/card?show=both&full=1"
+    fragment = get_soup(client, url, **htmx())
+    assert_page_safe(fragment, url)
+    yield url, fragment.find("article", id=f"card-{slug}")
+
+
+def atom_entries(client, url):
+    """The Atom feed's entries by article address; the feed must be well-formed XML."""
+    response = client.get(url)
+    assert response.status_code == 200, url
+    root = ElementTree.fromstring(response.get_data())
+    return {urlsplit(entry.find(f"{ATOM}link").get("href")).path: entry for entry in root.iter(f"{ATOM}entry")}
 
 
 def preview_region(client, data):
@@ -98,30 +135,89 @@ def preview_region(client, data):
     return BeautifulSoup(response.get_data(as_text=True), "html.parser").find(class_="preview")
 
 
+def fit(text, limit):
+    """The text if it fits the limit, else as much of it as fits."""
+    return text[:limit]
+
+
+def attack_fields(payload):
+    """The payload in every text field and the tags, whole where it fits, cut to fit where not."""
+    fields = {f"{field}_{lang}": fit(payload, TEXT_LIMITS[field]) for field in TRANSLATED_FIELDS for lang in LANGS}
+    for lang in LANGS:
+        fields[f"title_{lang}"] = f"{payload} {MARKER}"
+    tags = payload if all(len(name) <= TAG_NAME_MAX for entry in parse_tags(payload) for name in entry) else None
+    fields["tags"] = tags or fit(payload, TAG_NAME_MAX)
+    return fields
+
+
 @pytest.mark.parametrize("payload", PAYLOADS)
-def test_payloads_in_every_field_never_reach_readers_or_the_preview(editor_client, payload):
-    fields = {name: f"{payload} {name}" for name in TEXT_FIELDS}
-    data = form_data(editor_client, tags=payload[:60], slug="attack", **fields)
+def test_payloads_are_stored_and_reach_every_reader_page_harmless(editor_client, payload):
+    fields = attack_fields(payload)
+    data = form_data(editor_client, slug="attack", **fields)
     assert_safe(preview_region(editor_client, data))
-    response = editor_client.post("/editor/new", data=data)
-    assert response.status_code in (303, 422)
-    if response.status_code == 422:
-        # Refused, e.g. a tag name too long: the text is kept, escaped, in the form.
-        assert "<script>alert" not in response.get_data(as_text=True)
-        return
-    for region in reader_regions(editor_client, "attack"):
-        assert_safe(region)
+    assert editor_client.post("/editor/new", data=data).status_code == 303
+    with database().connection_context():
+        article = Article.get(Article.slug == "attack")
+        attach_tags([article])
+    assert article.title_en == fields["title_en"] and article.analysis_zh == fields["analysis_zh"]
+    assert article.tags, "the tag was stored"
+
+    for url, card in card_pages(editor_client, "attack"):
+        assert_safe(card)
+        # Shown as the text typed, not as markup.
+        assert card.find(class_="title-line").get_text() in (fields["title_en"], fields["title_zh"]), url
+        assert fields["category_en"] in card.find(class_="category").get_text(), url
+        for tag in article.tags:
+            assert tag.name_en in card.find(class_="tags").get_text(), url
+    for lang in LANGS:
+        # Shared links and search engines get the text as typed too.
+        head = get_soup(editor_client, f"/{lang}/articles/attack").head
+        assert head.find("meta", property="og:title")["content"] == fields[f"title_{lang}"]
+        ld = json.loads(head.find("script", type="application/ld+json").string)
+        assert (ld["headline"], ld["description"]) == (fields[f"title_{lang}"][:110], fields[f"summary_{lang}"])
+
+    for url in (f"/en/search?q={MARKER}", f"/zh/search?q={MARKER}&view=both"):
+        soup = get_soup(editor_client, url)
+        assert_page_safe(soup, url)
+        card = soup.find("article", id="card-attack")
+        assert_safe(card)
+        assert card.find(class_="title-line").get_text() == fields["title_en" if url.startswith("/en") else "title_zh"]
+    # What the reader typed is shown back too: the query is the attack itself.
+    for query in (payload, f"{payload[:40]} {MARKER}"):
+        for headers in ({}, htmx(**{"HX-Target": "results"})):
+            response = editor_client.get("/en/search", query_string={"q": query}, headers=headers)
+            assert response.status_code == 200
+            soup = BeautifulSoup(response.get_data(as_text=True), "html.parser")
+            assert_page_safe(soup, query)
+            for card in soup.find_all("article"):
+                assert_safe(card)
+
+    for tag in article.tags:
+        for url in ("/en/tags/", f"/en/tags/{tag.slug}", f"/zh/tags/{tag.slug}?view=both"):
+            soup = get_soup(editor_client, url)
+            assert_page_safe(soup, url)
+            assert tag.name_en in soup.find("main").get_text(), url
+        entry = atom_entries(editor_client, f"/en/tags/{tag.slug}/feed.xml")["/en/articles/attack"]
+        assert [c.get("label") for c in entry.iter(f"{ATOM}category")] == [t.name_en for t in article.tags]
+
+    # Feed readers get the text as text: a plain-text title and summary, never HTML to render.
+    for lang in LANGS:
+        entry = atom_entries(editor_client, f"/{lang}/feed.xml")[f"/{lang}/articles/attack"]
+        title, summary = entry.find(f"{ATOM}title"), entry.find(f"{ATOM}summary")
+        assert (title.get("type"), summary.get("type")) == (None, None)
+        assert (title.text, summary.text) == (fields[f"title_{lang}"], fields[f"summary_{lang}"])
 
 
 @pytest.mark.parametrize("payload", PAYLOADS)
 def test_payloads_are_escaped_in_the_editor_pages_too(editor_client, payload):
-    editor_client.post(
+    response = editor_client.post(
         "/editor/new", data=form_data(editor_client, slug="attack", title_en=payload, summary_en=payload)
     )
+    assert response.status_code == 303
     with database().connection_context():
         article = Article.get(Article.slug == "attack")
     for url in ("/editor/", f"/editor/{article.id}/edit", f"/editor/{article.id}/delete"):
-        soup = BeautifulSoup(editor_client.get(url).get_data(as_text=True), "html.parser")
+        soup = get_soup(editor_client, url)
         assert_no_inline_script(soup, url)
         assert not soup.find_all(lambda el: any(a.startswith("on") for a in el.attrs)), url
     assert form_values(editor_client, f"/editor/{article.id}/edit")["summary_en"] == payload
@@ -183,20 +279,32 @@ HTMLISH = st.lists(
 ).map("".join)
 
 
+TEXT_FIELDS = list(TEXT_COLUMNS)
+
+
+@st.composite
+def storable_text(draw):
+    """A field and markup-like text for it, never longer than the field takes: every example is saved."""
+    field = draw(st.sampled_from(TEXT_FIELDS))
+    text = draw(st.one_of(HTMLISH, st.text(max_size=200)))
+    return field, fit(text, TEXT_LIMITS[field.rpartition("_")[0]])
+
+
 @settings(max_examples=60, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(text=st.one_of(HTMLISH, st.text(max_size=200)), field=st.sampled_from(TEXT_FIELDS))
-def test_generated_markup_in_any_field_stays_harmless(editor_client, text, field):
+@given(field_text=storable_text())
+def test_generated_markup_in_any_field_stays_harmless(editor_client, field_text):
+    field, text = field_text
     data = form_data(editor_client, slug="generated", **{field: text})
-    if not (data["title_en"] or data["title_zh"]):
-        return
     assert_safe(preview_region(editor_client, data))
     with database().connection_context():
         article = Article.get_or_none(Article.slug == "generated")
     if article is None:
-        assert editor_client.post("/editor/new", data=data).status_code in (303, 422)
+        response = editor_client.post("/editor/new", data=data)
     else:
         url = f"/editor/{article.id}/edit"
-        editor_client.post(url, data=dict(form_values(editor_client, url), **{field: text}))
-    for region in reader_regions(editor_client, "generated"):
-        if region is not None:
-            assert_safe(region)
+        response = editor_client.post(url, data=dict(form_values(editor_client, url), **{field: text}))
+    assert response.status_code == 303, "refused: the strategy must make only storable text"
+    with database().connection_context():
+        assert getattr(Article.get(Article.slug == "generated"), field) == text.replace("\r\n", "\n")
+    for _url, card in card_pages(editor_client, "generated"):
+        assert_safe(card)

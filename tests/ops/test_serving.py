@@ -1,13 +1,16 @@
 """Serving in production: the health check, gunicorn's settings, the batched view counter."""
 
 import os
+import queue
 import re
 import runpy
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
 import threading
+import time
 import urllib.request
 from types import SimpleNamespace
 
@@ -16,7 +19,7 @@ import pytest
 from ainews.db import database
 from ainews.view_counter import ViewCounter
 from app import create_app
-from conftest import database_url, sqlite_only
+from conftest import sqlite_only
 from models import Article
 
 HERE = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -53,38 +56,202 @@ def batched_app(app):
     )
 
 
-# gunicorn settings ---------------------------------------------------------------
+# A real gunicorn -------------------------------------------------------------------
+
+READ_TIMEOUT = 60  # seconds any wait for gunicorn may take; only reached when it is stuck
+SERVER_VARIABLES = ("WEB_CONCURRENCY", "THREADS", "BIND", "PORT")
 
 
-def gunicorn_settings(monkeypatch, **environ):
-    for name in ("WEB_CONCURRENCY", "THREADS", "BIND", "PORT"):
-        monkeypatch.delenv(name, raising=False)
-    for name, value in environ.items():
-        monkeypatch.setenv(name, value)
-    return runpy.run_path(GUNICORN_CONF)
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
-def test_gunicorn_defaults(monkeypatch):
-    settings = gunicorn_settings(monkeypatch)
-    assert (settings["worker_class"], settings["workers"], settings["threads"]) == ("gthread", 2, 4)
-    assert settings["bind"] == "127.0.0.1:5000"
-    assert settings["wsgi_app"] == "app:create_app()"
-    assert settings["accesslog"] == "-"
+class Gunicorn:
+    """gunicorn started with gunicorn.conf.py, as `make serve` starts it.
+
+    Its standard output and error are read by threads into queues, so every
+    wait on what it says is bounded by READ_TIMEOUT, never a blocking read.
+    """
+
+    def __init__(self, database_url, *args, **environ):
+        env = {name: value for name, value in os.environ.items() if name not in SERVER_VARIABLES}
+        env.update(DATABASE_URL=database_url, SECRET_KEY="x", **environ)
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "--config", GUNICORN_CONF, *args],
+            cwd=HERE,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        self.lines = {"stdout": [], "stderr": []}
+        self.queues = {"stdout": queue.Queue(), "stderr": queue.Queue()}
+        self.readers = [
+            threading.Thread(target=self.read, args=(getattr(self.process, name), self.queues[name]), daemon=True)
+            for name in self.queues
+        ]
+        for reader in self.readers:
+            reader.start()
+
+    @staticmethod
+    def read(pipe, lines):
+        for line in pipe:
+            lines.put(line.rstrip("\n"))
+        lines.put(None)  # the pipe closed
+
+    def wait_until(self, stream, done, what):
+        """Read `stream` until `done(lines so far)`; fail after READ_TIMEOUT or if it ends first."""
+        deadline = time.monotonic() + READ_TIMEOUT
+        while not done(self.lines[stream]):
+            try:
+                line = self.queues[stream].get(timeout=max(deadline - time.monotonic(), 0))
+            except queue.Empty:
+                pytest.fail(f"gunicorn did not show {what} within {READ_TIMEOUT} s: {self.said()}")
+            if line is None:
+                pytest.fail(f"gunicorn's {stream} ended before it showed {what}: {self.said()}")
+            self.lines[stream].append(line)
+        return self.lines[stream]
+
+    def said(self):
+        """Everything read so far, on both streams, the lines not yet waited for included."""
+        for stream, lines in self.queues.items():
+            while not lines.empty():
+                line = lines.get_nowait()
+                if line is not None:
+                    self.lines[stream].append(line)
+        return self.lines
+
+    def booted(self, workers):
+        """Wait until it listens and `workers` workers have booted; returns (address, worker pids)."""
+        lines = self.wait_until(
+            "stderr",
+            lambda lines: (
+                sum("Booting worker" in line for line in lines) >= workers
+                and any("Listening at:" in line for line in lines)
+            ),
+            f"{workers} workers booted",
+        )
+        [address] = [
+            re.search(r"Listening at: http://(\S+)", line).group(1) for line in lines if "Listening at:" in line
+        ]
+        pids = [int(re.search(r"Booting worker with pid: (\d+)", line).group(1)) for line in lines if "Booting" in line]
+        return address, pids
+
+    def stop(self):
+        """SIGTERM, as systemd sends; its exit status."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+        return self.exited()
+
+    def exited(self):
+        """Wait (bounded) until it ends; its exit status, everything it said read."""
+        try:
+            status = self.process.wait(timeout=READ_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(timeout=READ_TIMEOUT)
+            pytest.fail(f"gunicorn did not end within {READ_TIMEOUT} s: {self.lines}")
+        for reader in self.readers:
+            reader.join(READ_TIMEOUT)
+        self.process.stdout.close()
+        self.process.stderr.close()
+        self.said()
+        return status
 
 
-def test_gunicorn_reads_the_environment(monkeypatch):
-    settings = gunicorn_settings(monkeypatch, WEB_CONCURRENCY="3", THREADS="8", PORT="8001")
-    assert (settings["workers"], settings["threads"], settings["bind"]) == (3, 8, "127.0.0.1:8001")
-    assert gunicorn_settings(monkeypatch, BIND="0.0.0.0:9000", PORT="8001")["bind"] == "0.0.0.0:9000"
+@pytest.fixture
+def gunicorn(app):
+    """Start gunicorn on the `app` fixture's database; each one started is stopped after the test."""
+    started = []
+
+    def start(*args, **environ):
+        server = Gunicorn(app.config["DATABASE_URL"], *args, **environ)
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.stop()
 
 
-def test_gunicorn_worker_exit_writes_pending_views(monkeypatch, batched_app, make_article):
+def children(pid):
+    """The processes whose parent is `pid`."""
+    found = set()
+    for entry in os.listdir("/proc"):
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                stat = f.read()
+        except OSError:  # not a process, or one that has just ended
+            continue
+        if int(stat.rpartition(")")[2].split()[1]) == pid:
+            found.add(int(entry))
+    return found
+
+
+def get(address, path):
+    with urllib.request.urlopen(f"http://{address}{path}", timeout=READ_TIMEOUT) as response:
+        return response.status, response.read().decode()
+
+
+def test_by_default_gunicorn_serves_on_localhost_with_two_threaded_workers(gunicorn):
+    port = free_port()
+    server = gunicorn(PORT=str(port))
+
+    address, pids = server.booted(workers=2)
+
+    assert address == f"127.0.0.1:{port}"  # never on a public address unless BIND says so
+    assert children(server.process.pid) == set(pids) and len(pids) == 2
+    assert any("Using worker: gthread" in line for line in server.lines["stderr"])
+    assert get(address, "/healthz") == (200, '{"status":"ok"}\n')
+
+
+def test_gunicorn_takes_workers_and_address_from_the_environment(gunicorn):
+    port, other = free_port(), free_port()
+    server = gunicorn(WEB_CONCURRENCY="3", BIND=f"127.0.0.1:{port}", PORT=str(other))
+
+    address, pids = server.booted(workers=3)
+
+    assert address == f"127.0.0.1:{port}"  # BIND wins over PORT
+    assert children(server.process.pid) == set(pids) and len(pids) == 3
+    assert get(address, "/healthz")[0] == 200
+
+
+@pytest.mark.parametrize("environ, threads", [({}, 4), ({"THREADS": "8"}, 8)])
+def test_gunicorn_runs_the_threads_per_worker_the_readme_states(gunicorn, environ, threads):
+    """The thread count as gunicorn itself resolves the configuration (it cannot be seen from outside)."""
+    server = gunicorn("--print-config", PORT=str(free_port()), **environ)
+    assert server.exited() == 0
+    settings = dict(re.findall(r"^(\w+)\s+= (.*)$", "\n".join(server.lines["stdout"]), re.MULTILINE))
+    assert (settings["worker_class"], settings["threads"]) == ("gthread", str(threads))
+
+
+def test_gunicorn_logs_each_request_without_its_query_and_its_own_messages_apart(gunicorn, make_article):
+    make_article()
+    server = gunicorn(PORT=str(free_port()))
+    address, _pids = server.booted(workers=2)
+
+    assert get(address, "/en/search?q=secret+words")[0] == 200
+    assert get(address, ARTICLE)[0] == 200
+    server.wait_until("stdout", lambda lines: len(lines) >= 2, "two access lines")
+
+    access = server.lines["stdout"]
+    assert re.fullmatch(r'127\.0\.0\.1 "GET /en/search" 200 \d+ \d+ms', access[0]), access
+    assert re.fullmatch(rf'127\.0\.0\.1 "GET {ARTICLE}" 200 \d+ \d+ms', access[1]), access
+    assert server.stop() == 0
+    assert not any("secret" in line for stream in server.lines.values() for line in stream)
+    assert all("[INFO]" in line for line in server.lines["stderr"]), server.lines["stderr"]
+    assert not any("GET" in line for line in server.lines["stderr"])
+
+
+def test_gunicorn_worker_exit_writes_pending_views(batched_app, make_article):
     article = make_article(views=5)
     for _ in range(3):
         assert batched_app.test_client().get(ARTICLE).status_code == 200
     assert stored_views(article.id) == 5
 
-    gunicorn_settings(monkeypatch)["worker_exit"](None, SimpleNamespace(wsgi=batched_app))
+    runpy.run_path(GUNICORN_CONF)["worker_exit"](None, SimpleNamespace(wsgi=batched_app))
 
     assert stored_views(article.id) == 8
 
@@ -156,44 +323,14 @@ def test_views_counted_from_many_threads_are_all_written(app, make_article):
     assert stored_views(article.id) == 2000
 
 
-# A real gunicorn -------------------------------------------------------------------
-
-
-def test_gunicorn_counts_every_view_across_workers_and_a_graceful_stop(tmp_path, make_article):
+def test_gunicorn_counts_every_view_across_workers_and_a_graceful_stop(gunicorn, make_article):
     """Views still in the workers' memory are written when gunicorn stops on SIGTERM."""
     article = make_article(views=0)
-    environ = dict(
-        os.environ,
-        DATABASE_URL=database_url(tmp_path),
-        SECRET_KEY="x",
-        VIEW_FLUSH_SECONDS="3600",
-        BIND="127.0.0.1:0",
-        WEB_CONCURRENCY="2",
-        THREADS="2",
-    )
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--config", GUNICORN_CONF, "--access-logfile", "/dev/null"],
-        cwd=HERE,
-        env=environ,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        port = None
-        booted = 0
-        for line in server.stderr:
-            port = port or re.search(r"Listening at: http://127\.0\.0\.1:(\d+)", line)
-            booted += "Booting worker" in line
-            if port and booted == 2:
-                break
-        assert port, "gunicorn did not start"
-        for _ in range(40):
-            with urllib.request.urlopen(f"http://127.0.0.1:{port.group(1)}{ARTICLE}") as response:
-                assert response.status == 200
-        assert stored_views(article.id) == 0  # all of them still in memory
-    finally:
-        server.send_signal(signal.SIGTERM)
-        server.communicate(timeout=60)
-    assert server.returncode == 0
+    server = gunicorn("--access-logfile", "/dev/null", VIEW_FLUSH_SECONDS="3600", BIND="127.0.0.1:0", THREADS="2")
+    address, _pids = server.booted(workers=2)
+    for _ in range(40):
+        assert get(address, ARTICLE)[0] == 200
+    assert stored_views(article.id) == 0  # all of them still in memory
+
+    assert server.stop() == 0
     assert stored_views(article.id) == 40
