@@ -4,17 +4,17 @@ import string
 import unicodedata
 
 import pytest
+
+from ainews import search
+from ainews.clock import utcnow
+from ainews.search import query as search_query
+from models import Article
 from search_helpers import (
     ARTICLES,
     add_articles,
     found,
     use_short_terms,
 )
-
-from ainews import search
-from ainews.clock import utcnow
-from ainews.search import query as search_query
-from models import Article
 
 
 @pytest.fixture(params=["rare", "common"])

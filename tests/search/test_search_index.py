@@ -1,6 +1,10 @@
 """The search index follows every edit, tag change and deletion, and can be installed and rebuilt."""
 
 import pytest
+
+from ainews import search
+from ainews.db import database
+from models import Article, ArticleTag, Tag, set_tags
 from search_helpers import (
     ARTICLES,
     add_articles,
@@ -10,10 +14,6 @@ from search_helpers import (
     slugs,
     use_short_terms,
 )
-
-from ainews import search
-from ainews.db import database
-from models import Article, ArticleTag, Tag, set_tags
 
 
 @pytest.fixture(params=["rare", "common"])

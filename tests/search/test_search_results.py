@@ -2,6 +2,10 @@
 
 import pytest
 from markupsafe import Markup
+
+from ainews import search
+from ainews.clock import utcnow
+from models import Article
 from search_helpers import (
     HOURS,
     add_articles,
@@ -11,10 +15,6 @@ from search_helpers import (
     slugs,
     use_short_terms,
 )
-
-from ainews import search
-from ainews.clock import utcnow
-from models import Article
 
 
 @pytest.fixture(params=["rare", "common"])
