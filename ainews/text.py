@@ -12,11 +12,13 @@ from markdown_it import MarkdownIt
 from markdown_it.common.utils import escapeHtml
 from markupsafe import Markup
 
+from ainews.cjk_markdown import cjk_friendly
 from ainews.i18n import other_lang
 
-# CommonMark with raw HTML switched off; whatever HTML the renderer makes
-# still passes through an allow-list sanitizer.
-_markdown = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table")
+# CommonMark with raw HTML switched off, made right for Chinese emphasis and
+# line breaks; whatever HTML the renderer makes still passes through an
+# allow-list sanitizer.
+_markdown = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table").use(cjk_friendly)
 
 
 def _image_as_link(self, tokens, idx, options, env):
