@@ -16,6 +16,18 @@
     event.detail.parameters.t = Array.from(stamps);
   });
 
+  // A page brought back by Back, from the browser's page cache or from htmx's
+  // history, shows the times it had when it was left: ask for fresh ones now
+  // rather than at the next tick of the minute.
+  function refreshClock() {
+    var clock = document.getElementById("clock");
+    if (clock && window.htmx) htmx.ajax("GET", clock.getAttribute("hx-get"), { source: clock, swap: "none" });
+  }
+  window.addEventListener("pageshow", function (event) {
+    if (event.persisted) refreshClock();
+  });
+  document.addEventListener("htmx:historyRestore", refreshClock);
+
   // The header toggle swaps #page, which carries the new language; the <html>
   // element is outside the swap, so follow it here.
   document.addEventListener("htmx:afterSettle", function () {

@@ -18,8 +18,8 @@ from ainews.cache import CARDS, memo, template_key
 from ainews.i18n import (
     HTML_LANGS,
     LANG_NAMES,
-    absolute_date,
     catalog,
+    exact_time_tag,
     iso_utc,
     label,
     other_lang,
@@ -57,7 +57,7 @@ def init_app(app):
         label=label,
         render_card=render_card,
         iso_utc=iso_utc,
-        absolute_date=absolute_date,
+        exact_time_tag=exact_time_tag,
         OG_LOCALES={"en": "en_US", "zh": "zh_CN"},
         HTML_LANGS=HTML_LANGS,
         LANG_NAMES=LANG_NAMES,

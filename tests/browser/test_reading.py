@@ -2,14 +2,14 @@
 Markdown, aligned bilingual text, swaps that keep the reader's place, times,
 new articles, and infinite scroll that survives a reload.
 
-The server's clock is ours to move (`site.clock`), so no test waits for time
-to pass; the browser's clock is Playwright's (`page.clock`).
+The server's clock stands still unless a test moves it (`site.clock`), so no
+test waits for time to pass; the browser's clock is Playwright's (`page.clock`).
 """
 
 import os
 import shutil
 import threading
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from playwright.sync_api import expect
@@ -20,6 +20,7 @@ from ainews.db import database
 from ainews.ops.demo import seed_demo
 from ainews.schema import create_tables
 from app import create_app
+from models import Article
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
@@ -41,24 +42,24 @@ def browser_type_launch_args(browser_type_launch_args):
 
 
 class ServerClock:
-    """The site's clock, moved forward by hand: `ainews.clock` reads `datetime.now` through this."""
+    """The site's clock, stopped, and moved forward only by hand: `ainews.clock` reads `datetime.now` here."""
 
     def __init__(self):
-        self.offset = timedelta(0)
-        moved = self
+        self.moment = datetime.now(timezone.utc).replace(microsecond=0)
+        stopped = self
 
-        class MovedDatetime(datetime):
+        class StoppedDatetime(datetime):
             @classmethod
             def now(cls, tz=None):
-                return datetime.now(tz) + moved.offset
+                return stopped.moment.astimezone(tz)
 
-        self.datetime = MovedDatetime
+        self.datetime = StoppedDatetime
 
     def advance(self, **delta):
-        self.offset += timedelta(**delta)
+        self.moment += timedelta(**delta)
 
     def now(self):
-        return clock.utcnow()
+        return self.moment
 
 
 class Site:
@@ -97,3 +98,50 @@ def test_bold_inside_chinese_text_on_the_demo_article(page, site):
     assert "**" not in page.locator(".analysis").inner_text()
     weight = items.first.locator("strong").evaluate("e => getComputedStyle(e).fontWeight")
     assert int(weight) >= 600
+
+
+# 5. Times that read right ------------------------------------------------------------
+
+
+def publish(site, title_en, title_zh, age=timedelta(0), **fields):
+    """A published article, `age` old by the site's clock."""
+    with database().connection_context():
+        return Article.create(
+            title_en=title_en,
+            title_zh=title_zh,
+            summary_en="A short summary.",
+            summary_zh="一段简短的摘要。",
+            status="published",
+            published_at=site.clock.now() - age,
+            **fields,
+        )
+
+
+def count_clock_answers(page):
+    """window.clockAnswers: how many answers of the page clock have been swapped in."""
+    page.evaluate(
+        """window.clockAnswers = 0;
+        document.addEventListener('htmx:afterOnLoad', e => { if (e.detail.elt.id === 'clock') clockAnswers++ })"""
+    )
+
+
+def test_one_minute_ago_from_60_to_119_seconds(page, site):
+    article = publish(site, "Tide tables learn from buoys", "潮汐表向浮标学习", age=timedelta(seconds=55))
+    page.clock.install()
+    page.goto(f"{site.url}/en/")
+    count_clock_answers(page)
+    time = page.locator(f"#card-{article.slug} .published time")
+    expect(time).to_have_text("just now")
+
+    site.clock.advance(seconds=5)  # 60 s old when the page clock next asks
+    page.clock.run_for(60_000)
+    expect(time).to_have_text("1m ago")
+
+    site.clock.advance(seconds=59)  # 119 s
+    page.clock.run_for(60_000)
+    page.wait_for_function("window.clockAnswers === 2")
+    expect(time).to_have_text("1m ago")
+
+    site.clock.advance(seconds=1)  # 120 s
+    page.clock.run_for(60_000)
+    expect(time).to_have_text("2m ago")
