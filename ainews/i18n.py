@@ -59,6 +59,12 @@ def tr(message, lang, **variables):
     return text % variables if variables else text
 
 
+def ntr(singular, plural, number, lang, **variables):
+    """Like `tr`, for a message with a plural form chosen by `number`."""
+    text = Markup(escape(catalog(lang).ngettext(singular, plural, number)))  # nosec B704 # escaped here
+    return text % variables if variables else text
+
+
 @memo(1024)
 def label(message, langs):
     """An interface string in each of `langs` (a tuple), as the card's labels show it.

@@ -14,6 +14,7 @@ from markupsafe import Markup
 
 from ainews.cjk_markdown import cjk_friendly
 from ainews.i18n import other_lang
+from ainews.rules import LANGS
 
 # CommonMark with raw HTML switched off, made right for Chinese emphasis and
 # line breaks; whatever HTML the renderer makes still passes through an
@@ -82,6 +83,12 @@ def sanitize_html(html):
 
 def paragraph_count(text):
     return len([block for block in re.split(r"\n\s*\n", text or "") if block.strip()])
+
+
+def absent_langs(article):
+    """The languages an article has no text in at all: no title, summary or analysis."""
+    fields = ("title", "summary", "analysis")
+    return [lang for lang in LANGS if not any(getattr(article, f"{field}_{lang}") for field in fields)]
 
 
 @dataclass

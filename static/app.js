@@ -6,14 +6,19 @@
   document.documentElement.classList.add("js");
 
   // The page clock (#clock) asks once a minute for fresh relative times. It
-  // sends each distinct timestamp on the page, whatever the number of cards.
+  // sends each distinct timestamp on the page, whatever the number of cards,
+  // and each language times are shown in (a bilingual card shows both).
+  var SITE_LANGS = { "en": "en", "zh-Hans": "zh" };
   document.addEventListener("htmx:configRequest", function (event) {
     if (event.detail.elt.id !== "clock") return;
-    var stamps = new Set();
+    var stamps = new Set(), langs = new Set();
     document.querySelectorAll("time[data-relative]").forEach(function (time) {
       stamps.add(time.getAttribute("datetime"));
+      var inLang = time.closest("[lang]");
+      if (inLang && SITE_LANGS[inLang.lang]) langs.add(SITE_LANGS[inLang.lang]);
     });
     event.detail.parameters.t = Array.from(stamps);
+    event.detail.parameters.l = Array.from(langs);
   });
 
   // A page brought back by Back, from the browser's page cache or from htmx's

@@ -6,7 +6,7 @@ from ainews import search
 from ainews.cache import cached_page
 from ainews.i18n import parse_iso_utc, relative_text, tr
 from ainews.reader.render import VIEWS, card_page_url, content_langs, page_url, reading_view, render_page
-from ainews.rules import PER_PAGE, SORTS
+from ainews.rules import LANGS, PER_PAGE, SORTS
 from ainews.text import texts
 from ainews.web import LANG_PREFIX, current_lang, page_count, page_number, preferred_lang, wants_fragment
 from models import Article, Tag, tags_with_counts
@@ -113,13 +113,18 @@ def card(lang, slug):
 
 @bp.get(f"{LANG_PREFIX}/times")
 def times(lang):
-    """Fresh relative times for the page clock: one answer for every stamp on a page."""
+    """Fresh relative times for the page clock: one answer for every stamp on a page.
+
+    ?t= names each time on the page, ?l= each language they are shown in
+    (`en`, `zh`; the page's language when none is named).
+    """
     moments = {}
     for stamp in request.args.getlist("t")[:MAX_CLOCK_STAMPS]:
         moment = parse_iso_utc(stamp)
         if moment:
             moments[stamp] = moment
-    return render_template("reader/_times.html", lang=lang, relative_text=relative_text, moments=moments)
+    langs = [code for code in LANGS if code in request.args.getlist("l")] or [lang]
+    return render_template("reader/_times.html", langs=langs, relative_text=relative_text, moments=moments)
 
 
 def card_list(template, tag=None, **context):

@@ -22,13 +22,14 @@ from ainews.i18n import (
     exact_time_tag,
     iso_utc,
     label,
+    ntr,
     other_lang,
     relative_text,
     time_tag,
     tr,
 )
 from ainews.rules import LANGS, SORTS
-from ainews.text import analysis_texts, render_markdown, texts
+from ainews.text import absent_langs, analysis_texts, render_markdown, texts
 from ainews.web import COOKIE_MAX_AGE, LANG_COOKIE, current_lang, wants_fragment
 
 VIEW_COOKIE = "view"
@@ -55,6 +56,8 @@ def init_app(app):
         card_swap_url=card_swap_url,
         cached_url=cached_url,
         label=label,
+        ntr=ntr,
+        absent_langs=absent_langs,
         render_card=render_card,
         iso_utc=iso_utc,
         exact_time_tag=exact_time_tag,

@@ -7,6 +7,7 @@ test waits for time to pass; the browser's clock is Playwright's (`page.clock`).
 """
 
 import os
+import re
 import shutil
 import threading
 from datetime import datetime, timedelta, timezone
@@ -145,3 +146,39 @@ def test_one_minute_ago_from_60_to_119_seconds(page, site):
     site.clock.advance(seconds=1)  # 120 s
     page.clock.run_for(60_000)
     expect(time).to_have_text("2m ago")
+
+
+# 4. Cards wholly in their language -------------------------------------------------------
+
+EN_AGO = re.compile(r"^(just now|\d+(m|h|d|w|mo|y) ago)$")
+ZH_AGO = re.compile(r"^(刚刚|\d+(分钟|小时|天|周|个月|年)前)$")
+
+
+def test_the_clock_keeps_each_language_of_a_bilingual_page_in_its_language(page, site):
+    page.clock.install()
+    page.goto(f"{site.url}/en/?view=both")
+    english = page.locator("time[data-relative]:lang(en)")
+    chinese = page.locator("time[data-relative]:lang(zh-Hans)")
+    assert english.count() == chinese.count() >= 10
+    page.locator("time[data-relative]").evaluate_all("els => els.forEach(e => { e.textContent = 'stale' })")
+
+    page.clock.run_for(61_000)
+
+    expect(english.first).not_to_have_text("stale")
+    expect(chinese.first).not_to_have_text("stale")
+    assert all(EN_AGO.match(text) for text in english.all_inner_texts())
+    assert all(ZH_AGO.match(text) for text in chinese.all_inner_texts())
+
+
+def test_the_cards_toggle_on_an_article_page_switches_the_whole_page(page, site):
+    page.goto(f"{site.url}/en{OPEN_WEIGHTS}")
+    page.evaluate("window.stillTheSamePage = true")
+    card_id = page.locator(".card").get_attribute("id")
+
+    page.click(f"#{card_id}-zh")
+
+    expect(page).to_have_url(f"{site.url}/zh{OPEN_WEIGHTS}")
+    expect(page.locator("#lang-zh")).to_have_attribute("aria-current", "true")
+    expect(page.locator(".score dt").first).to_have_text("热度")
+    expect(page.locator(".site-nav a").first).to_have_text("标签")
+    assert page.evaluate("window.stillTheSamePage") is True

@@ -335,7 +335,7 @@ def test_bilingual_view_marks_a_missing_side_instead_of_repeating(client, make_a
     make_article(title_zh="", summary_zh="")
     page = soup(client.get("/en/?view=both"))
     assert title_lines(page) == [("en", "Open models reach the classroom")]
-    assert page.select_one(".card-title .note").get_text() == "No Chinese translation yet"
+    assert page.select_one(".card-title .note").get_text() == "No Chinese translation yet · 暂无中文译文"
 
 
 def test_choosing_a_language_sets_the_cookie(client):
@@ -437,8 +437,8 @@ def test_card_toggle_returns_only_that_card(client, make_article):
     assert response.status_code == 200
     assert [card["id"] for card in page.select("article")] == ["card-open-models-reach-the-classroom"]
     assert title_lines(page) == [("zh-Hans", "开源模型走进课堂")]
-    # The interface stays in the page's language.
-    assert page.select_one(".published time").get_text() == "12h ago"
+    # The whole card is in its language, times too.
+    assert page.select_one(".published time").get_text() == "12小时前"
     assert page.select_one(".toggle a[aria-current]")["id"] == "card-open-models-reach-the-classroom-zh"
     assert "<html" not in response.get_data(as_text=True)
 
@@ -499,8 +499,8 @@ def test_clock_refreshes_each_stamp_in_the_page_language(client):
 
     assert response.status_code == 200
     assert [(s["hx-swap-oob"], s.get_text()) for s in spans] == [
-        (f"innerHTML:time[datetime='{stamp}']", "5分钟前"),
-        (f"innerHTML:time[datetime='{other}']", "3小时前"),
+        (f"innerHTML:time[datetime='{stamp}']:lang(zh-Hans)", "5分钟前"),
+        (f"innerHTML:time[datetime='{other}']:lang(zh-Hans)", "3小时前"),
     ]
 
 
