@@ -29,7 +29,7 @@ from ainews.i18n import (
     tr,
 )
 from ainews.rules import LANGS, SORTS
-from ainews.text import absent_langs, analysis_texts, render_markdown, texts
+from ainews.text import absent_langs, aligned_analysis, render_markdown, texts
 from ainews.web import COOKIE_MAX_AGE, LANG_COOKIE, current_lang, wants_fragment
 
 VIEW_COOKIE = "view"
@@ -43,7 +43,7 @@ def init_app(app):
     app.jinja_env.globals.update(
         tr=tr,
         texts=texts,
-        analysis_texts=analysis_texts,
+        aligned_analysis=aligned_analysis,
         time_tag=time_tag,
         render_markdown=render_markdown,
         lang_url=lang_url,

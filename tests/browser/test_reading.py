@@ -182,3 +182,41 @@ def test_the_cards_toggle_on_an_article_page_switches_the_whole_page(page, site)
     expect(page.locator(".score dt").first).to_have_text("热度")
     expect(page.locator(".site-nav a").first).to_have_text("标签")
     assert page.evaluate("window.stillTheSamePage") is True
+
+
+# 2. Paragraph-aligned bilingual reading ---------------------------------------------------
+
+
+def boxes(row):
+    return [cell.bounding_box() for cell in row.locator(":scope > .prose").all()]
+
+
+def test_a_bilingual_article_shows_each_paragraph_beside_its_translation(page, site):
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(f"{site.url}/en{OPEN_WEIGHTS}?view=both")
+    rows = page.locator(".analysis .block-pair")
+    expect(rows).to_have_count(5)
+
+    for n in range(5):
+        english, chinese = boxes(rows.nth(n))
+        assert abs(english["y"] - chinese["y"]) <= 2  # the same line
+        assert english["x"] + english["width"] <= chinese["x"]  # English on the left, Chinese beside it
+        assert english["width"] > 300 and chinese["width"] > 300
+    first = rows.nth(0).locator(":scope > .prose")
+    assert first.evaluate_all("els => els.map(e => e.lang)") == ["en", "zh-Hans"]
+    summary_en, summary_zh = (p.bounding_box() for p in page.locator("#summary p").all())
+    assert abs(summary_en["y"] - summary_zh["y"]) <= 2 and summary_en["x"] < summary_zh["x"]
+
+
+def test_on_a_phone_each_paragraph_is_followed_by_its_translation(page, site):
+    page.set_viewport_size(PHONE)
+    page.goto(f"{site.url}/zh{OPEN_WEIGHTS}?view=both")
+    rows = page.locator(".analysis .block-pair")
+
+    for n in range(rows.count()):
+        chinese, english = boxes(rows.nth(n))
+        assert chinese["y"] + chinese["height"] <= english["y"] + 1  # one after the other
+        assert abs(chinese["x"] - english["x"]) < 20  # in the one column the phone has
+    last_of_first = boxes(rows.nth(0))[1]
+    assert last_of_first["y"] + last_of_first["height"] <= boxes(rows.nth(1))[0]["y"]  # pairs do not interleave
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]

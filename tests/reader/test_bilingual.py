@@ -101,3 +101,111 @@ def test_the_clock_answers_each_time_in_each_language_shown(client):
         (f"innerHTML:time[datetime='{stamp}']:lang(en)", "3h ago"),
         (f"innerHTML:time[datetime='{stamp}']:lang(zh-Hans)", "3小时前"),
     ]
+
+
+# The analysis and the summary, paired block by block -------------------------------------
+
+ANALYSIS_EN = """Opening paragraph.
+
+## Costs
+
+Costs fall.
+
+- cheaper chips
+- smaller models
+
+Second point on costs.
+
+## Risks
+
+Risks remain."""
+# One paragraph fewer under "Costs", and the heading still pairs with its own.
+ANALYSIS_ZH = """开篇段落。
+
+## 成本
+
+成本下降。
+
+- 芯片更便宜
+- 模型更小
+
+## 风险
+
+风险仍在。"""
+
+
+def rows(page):
+    """Each row of the analysis: its anchor, and (language, text) of each cell."""
+    return [
+        (row["id"], [(cell["lang"], text(cell)) for cell in row.find_all(recursive=False)])
+        for row in page.select(".analysis .block-pair")
+    ]
+
+
+def test_blocks_pair_heading_with_heading_and_paragraph_with_paragraph(client, make_article):
+    make_article(slug=SLUG, analysis_en=ANALYSIS_EN, analysis_zh=ANALYSIS_ZH)
+
+    page = soup(client.get(f"/zh/articles/{SLUG}?view=both"))
+
+    assert rows(page) == [
+        ("p-1", [("zh-Hans", "开篇段落。"), ("en", "Opening paragraph.")]),
+        ("p-2", [("zh-Hans", "成本"), ("en", "Costs")]),
+        ("p-3", [("zh-Hans", "成本下降。"), ("en", "Costs fall.")]),
+        ("p-4", [("zh-Hans", "芯片更便宜 模型更小"), ("en", "cheaper chips smaller models")]),
+        ("p-5", [("zh-Hans", "尚未翻译"), ("en", "Second point on costs.")]),
+        ("p-6", [("zh-Hans", "风险"), ("en", "Risks")]),
+        ("p-7", [("zh-Hans", "风险仍在。"), ("en", "Risks remain.")]),
+    ]
+    assert page.select_one("#p-2 h3") and page.select_one("#p-4 ul")
+    assert all("both" in row["class"] for row in page.select(".analysis .block-pair"))
+
+
+def test_one_language_shows_a_missing_block_in_its_place_in_the_other(client, make_article):
+    make_article(slug=SLUG, analysis_en=ANALYSIS_EN, analysis_zh=ANALYSIS_ZH)
+
+    page = soup(client.get(f"/zh/articles/{SLUG}?view=one"))
+
+    assert rows(page)[3:6] == [
+        ("p-4", [("zh-Hans", "芯片更便宜 模型更小")]),
+        ("p-5", [("en", "Second point on costs."), ("zh-Hans", "尚未翻译")]),
+        ("p-6", [("zh-Hans", "风险")]),
+    ]
+    assert "此译文只涵盖原文分析的一部分" in text(page.select_one(".analysis"))
+
+
+def test_each_block_keeps_its_anchor_in_every_language_and_view(client, make_article):
+    make_article(slug=SLUG, analysis_en=ANALYSIS_EN, analysis_zh=ANALYSIS_ZH)
+    anchors = {
+        url: [row["id"] for row in soup(client.get(url)).select(".analysis .block-pair")]
+        for url in (f"/en/articles/{SLUG}?view=one", f"/zh/articles/{SLUG}?view=one", f"/en/articles/{SLUG}?view=both")
+    }
+    assert list(anchors.values()) == [[f"p-{n}" for n in range(1, 8)]] * 3
+
+
+def test_an_analysis_missing_in_one_language_gets_one_note_not_one_per_block(client, make_article):
+    make_article(slug=SLUG, analysis_en=ANALYSIS_EN, analysis_zh="")
+
+    page = soup(client.get(f"/en/articles/{SLUG}?view=both"))
+
+    assert [text(note) for note in page.select(".analysis .note")] == ["No Chinese translation yet · 暂无中文译文"]
+    assert {cell["lang"] for cell in page.select(".analysis .block-pair > *")} == {"en"}
+
+
+def test_the_summary_pairs_the_same_way(client, make_article):
+    make_article(slug=SLUG)
+
+    article_page = soup(client.get(f"/en/articles/{SLUG}?view=both"))
+    summary = article_page.select_one("#summary")
+    feed_summary = soup(client.get("/en/?view=both")).select_one(".summary")
+    one = soup(client.get("/en/?view=one")).select_one(".summary")
+
+    assert "block-pair" in summary["class"] and "both" in summary["class"]
+    assert [p["lang"] for p in summary.find_all("p")] == ["en", "zh-Hans"]
+    assert "both" in feed_summary["class"] and not feed_summary.has_attr("id")
+    assert one["class"] == ["summary"]
+
+
+def test_the_bilingual_view_widens_the_page_for_two_columns(client, make_article):
+    make_article(slug=SLUG)
+    assert soup(client.get("/en/?view=both")).select_one("#page")["class"] == ["view-both"]
+    assert not soup(client.get("/en/?view=one")).select_one("#page").has_attr("class")
