@@ -58,6 +58,60 @@
   document.addEventListener("input", searchInput);
   document.addEventListener("compositionend", searchInput);
 
+  // A language or view switch keeps the reader's place. A pixel offset is
+  // not a place (the page's height changes with the language), so note the
+  // card or paragraph at the top of the window, below the sticky header, and
+  // after the swap scroll it back to where it was.
+  var PLACES = ".card[id], #summary, .block-pair[id]";
+
+  function topLine() {
+    var header = document.querySelector(".site-header");
+    return header && getComputedStyle(header).position === "sticky" ? header.getBoundingClientRect().bottom : 0;
+  }
+
+  // The place being read: the paragraph the line runs through, or the next
+  // one when the line falls between two paragraphs of a card; else the card.
+  function placeAt(line) {
+    var card = null, places = document.querySelectorAll(PLACES);
+    for (var i = 0; i < places.length; i++) {
+      var place = places[i], box = place.getBoundingClientRect();
+      if (box.bottom <= line) continue;
+      if (card && card.contains(place)) {
+        var first = card.querySelector(PLACES);
+        return box.top <= line || first.getBoundingClientRect().top <= line ? place : card;
+      }
+      if (card || box.top > line) return card || place;
+      card = place;
+    }
+    return card;
+  }
+
+  function notePlace() {
+    var place = placeAt(topLine());
+    return place && { id: place.id, top: place.getBoundingClientRect().top };
+  }
+
+  function returnToPlace(noted) {
+    var place = noted && document.getElementById(noted.id);
+    if (place) window.scrollBy(0, place.getBoundingClientRect().top - noted.top);
+  }
+
+  var placeBeforeSwap = null;
+  function isLanguageSwitch(elt) {
+    var toggle = elt && elt.closest && elt.closest(".toggle");
+    return Boolean(toggle) && !toggle.classList.contains("sort");
+  }
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    placeBeforeSwap = isLanguageSwitch(event.detail.requestConfig && event.detail.requestConfig.elt) ? notePlace() : null;
+  });
+  document.addEventListener("htmx:afterSwap", function () {
+    returnToPlace(placeBeforeSwap);
+  });
+  document.addEventListener("htmx:afterSettle", function () {
+    returnToPlace(placeBeforeSwap);
+    placeBeforeSwap = null;
+  });
+
   // A swap that replaces the element in focus (a toggle, a sort link, the
   // "More news" link) would drop focus to the page. Put it back on the
   // element with the same id, or, after "More news", on the first new card.
@@ -74,7 +128,7 @@
       var link = next && next.querySelector(".card-title a");
       if (link) link.focus();
     } else if (focusedId && document.getElementById(focusedId)) {
-      document.getElementById(focusedId).focus();
+      document.getElementById(focusedId).focus({ preventScroll: true });
     }
     focusedId = null;
   });

@@ -140,7 +140,7 @@ def test_one_minute_ago_from_60_to_119_seconds(page, site):
 
     site.clock.advance(seconds=59)  # 119 s
     page.clock.run_for(60_000)
-    page.wait_for_function("window.clockAnswers === 2")
+    page.wait_for_function("() => window.clockAnswers === 2")
     expect(time).to_have_text("1m ago")
 
     site.clock.advance(seconds=1)  # 120 s
@@ -220,3 +220,93 @@ def test_on_a_phone_each_paragraph_is_followed_by_its_translation(page, site):
     last_of_first = boxes(rows.nth(0))[1]
     assert last_of_first["y"] + last_of_first["height"] <= boxes(rows.nth(1))[0]["y"]  # pairs do not interleave
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+
+
+# 3. A swap that keeps your place ------------------------------------------------------------
+
+
+def top_of(page, selector):
+    return page.locator(selector).evaluate("e => e.getBoundingClientRect().top")
+
+
+def read_from(page, selector, below_header):
+    """Scroll so the element's top is `below_header` px below the sticky header (negative: above it)."""
+    line = page.locator(".site-header").evaluate("e => e.getBoundingClientRect().bottom")
+    scroll_by = "(e, y) => window.scrollBy(0, e.getBoundingClientRect().top - y)"
+    page.locator(selector).evaluate(scroll_by, line + below_header)
+    top = top_of(page, selector)
+    assert abs(top - (line + below_header)) < 1, "the page is too short to scroll there"
+    return top
+
+
+def switch(page, link, lang):
+    """Click a language or view link and wait until the swapped page has settled."""
+    page.click(link)
+    expect(page.locator(f"{link}[aria-current]")).to_have_count(1)
+    expect(page.locator("#page")).to_have_attribute("lang", lang)
+    page.wait_for_function("() => !document.querySelector('.htmx-settling, .htmx-request')")
+
+
+@pytest.mark.parametrize("viewport", [{"width": 1280, "height": 900}, PHONE], ids=["desktop", "phone"])
+def test_switching_language_keeps_the_card_at_the_top(page, site, viewport):
+    page.set_viewport_size(viewport)
+    page.goto(f"{site.url}/en/")
+    page.evaluate("window.stillTheSamePage = true")
+    card = "#cards > .card:nth-child(6)"
+    card_id = page.locator(card).get_attribute("id")
+    top = read_from(page, card, -40)  # its first lines already read
+
+    switch(page, "#lang-zh", "zh-Hans")
+    assert abs(top_of(page, f"#{card_id}") - top) <= 8
+    assert page.evaluate("document.activeElement.id") == "lang-zh"
+
+    switch(page, "#lang-both", "zh-Hans")
+    assert abs(top_of(page, f"#{card_id}") - top) <= 8
+    assert page.evaluate("document.activeElement.id") == "lang-both"
+    assert page.evaluate("window.stillTheSamePage") is True
+
+
+# Low enough that the shorter Chinese page can still scroll the paragraph to the top.
+@pytest.mark.parametrize("viewport", [{"width": 1280, "height": 600}, PHONE], ids=["desktop", "phone"])
+def test_switching_language_keeps_the_paragraph_at_the_top(page, site, viewport):
+    page.set_viewport_size(viewport)
+    page.goto(f"{site.url}/en{OPEN_WEIGHTS}?view=one")
+    top = read_from(page, "#p-2", -20)  # the line runs through its first sentences
+
+    switch(page, "#lang-both", "en")
+    assert abs(top_of(page, "#p-2") - top) <= 8
+
+    switch(page, "#lang-zh", "zh-Hans")
+    assert abs(top_of(page, "#p-2") - top) <= 8
+
+
+def test_a_cards_own_toggle_keeps_that_card_in_place(page, site):
+    page.goto(f"{site.url}/en/")
+    card = page.locator("#cards > .card:nth-child(3)")
+    card_id = card.get_attribute("id")
+    top = read_from(page, f"#{card_id}", -60)
+
+    page.locator(f"#{card_id}-both").focus()
+    page.keyboard.press("Enter")
+
+    expect(page.locator(f"#{card_id}-both")).to_have_attribute("aria-current", "true")
+    page.wait_for_function("() => !document.querySelector('.htmx-settling, .htmx-request')")
+    assert abs(top_of(page, f"#{card_id}") - top) <= 8
+    assert page.evaluate("document.activeElement.id") == f"{card_id}-both"
+
+
+def test_without_javascript_links_land_on_the_same_card_or_paragraph(browser, site):
+    context = browser.new_context(java_script_enabled=False, viewport={"width": 1280, "height": 700})
+    page = context.new_page()
+    page.goto(f"{site.url}/en/")
+    card_id = page.locator("#cards > .card:nth-child(4)").get_attribute("id")
+
+    page.click(f"#{card_id}-zh")
+
+    expect(page).to_have_url(re.compile(rf"/zh/articles/[a-z0-9-]+\?view=one#{card_id}$"))
+    header_bottom = page.locator(".site-header").evaluate("e => e.getBoundingClientRect().bottom")
+    assert header_bottom <= top_of(page, f"#{card_id}") <= header_bottom + 40
+
+    page.goto(f"{site.url}/zh{OPEN_WEIGHTS}?view=both#p-3")
+    assert header_bottom <= top_of(page, "#p-3") <= header_bottom + 40
+    context.close()

@@ -455,9 +455,9 @@ def test_card_toggle_without_javascript_goes_to_the_article_in_that_language(cli
     links = {a["id"]: (a["href"], a["hx-get"]) for a in page.select(".card .toggle a")}
     slug = "open-models-reach-the-classroom"
     assert links == {
-        f"card-{slug}-en": (f"/en/articles/{slug}?view=one", f"/en/articles/{slug}/card?show=en"),
-        f"card-{slug}-zh": (f"/zh/articles/{slug}?view=one", f"/en/articles/{slug}/card?show=zh"),
-        f"card-{slug}-both": (f"/en/articles/{slug}?view=both", f"/en/articles/{slug}/card?show=both"),
+        f"card-{slug}-en": (f"/en/articles/{slug}?view=one#card-{slug}", f"/en/articles/{slug}/card?show=en"),
+        f"card-{slug}-zh": (f"/zh/articles/{slug}?view=one#card-{slug}", f"/en/articles/{slug}/card?show=zh"),
+        f"card-{slug}-both": (f"/en/articles/{slug}?view=both#card-{slug}", f"/en/articles/{slug}/card?show=both"),
     }
 
     response = client.get(f"/en/articles/{slug}/card?show=zh")
