@@ -120,32 +120,48 @@ class Article(BaseModel):
         )
 
     @classmethod
-    def published(cls, sort="new"):
+    def published(cls, sort="new", now=None):
         """Published articles whose publish time has come: newest first, or by a score (ties: newest)."""
         order = [getattr(cls, sort).desc()] if sort in SCORES else []
         return (
             cls.select()
-            .where((cls.status == "published") & (cls.published_at <= utcnow()))
+            .where((cls.status == "published") & (cls.published_at <= (now or utcnow())))
             .order_by(*order, cls.published_at.desc(), cls.id.desc())
         )
 
     @classmethod
-    def feed_page(cls, page, per_page=20, sort="new", tag=None):
-        """One page of the feed (or of one tag), tags attached, and whether a next page exists."""
-        query = cls.published(sort)
-        if tag is not None:
-            query = query.where(cls.id.in_(ArticleTag.select(ArticleTag.article).where(ArticleTag.tag == tag)))
-        rows = list(query.offset((page - 1) * per_page).limit(per_page + 1))
-        articles = rows[:per_page]
-        attach_tags(articles)
-        return articles, len(rows) > per_page
+    def tagged(cls, query, tag):
+        """`query` narrowed to the articles with `tag`; all of them when tag is None."""
+        if tag is None:
+            return query
+        return query.where(cls.id.in_(ArticleTag.select(ArticleTag.article).where(ArticleTag.tag == tag)))
 
     @classmethod
-    def count_published(cls, tag=None):
-        query = cls.published().order_by()
-        if tag is not None:
-            query = query.where(cls.id.in_(ArticleTag.select(ArticleTag.article).where(ArticleTag.tag == tag)))
+    def feed_page(cls, page, per_page=20, sort="new", tag=None, pages=1, now=None):
+        """`pages` pages of the feed (or of one tag) from `page` on, tags attached, and whether more follow.
+
+        `now` is the moment the list is told as of: what a later "new articles" count starts from.
+        """
+        query = cls.tagged(cls.published(sort, now), tag)
+        rows = list(query.offset((page - 1) * per_page).limit(per_page * pages + 1))
+        articles = rows[: per_page * pages]
+        attach_tags(articles)
+        return articles, len(rows) > per_page * pages
+
+    @classmethod
+    def count_published(cls, tag=None, since=None):
+        """How many articles are published (with `tag`; after `since`)."""
+        query = cls.tagged(cls.published().order_by(), tag)
+        if since is not None:
+            query = query.where(cls.published_at > since)
         return query.count()
+
+    @classmethod
+    def published_since(cls, since, now, tag=None, limit=20):
+        """The articles published after `since` and by `now`, newest first, tags attached."""
+        articles = list(cls.tagged(cls.published(now=now), tag).where(cls.published_at > since).limit(limit))
+        attach_tags(articles)
+        return articles
 
     @classmethod
     def get_published(cls, slug):

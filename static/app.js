@@ -114,7 +114,8 @@
 
   // A swap that replaces the element in focus (a toggle, a sort link, the
   // "More news" link) would drop focus to the page. Put it back on the
-  // element with the same id, or, after "More news", on the first new card.
+  // element with the same id, or, after "More news", on the first new card,
+  // or after "2 new articles", on the newest.
   var focusedId = null, cardBeforeMore = null;
   document.addEventListener("htmx:beforeRequest", function (event) {
     var active = document.activeElement;
@@ -127,6 +128,9 @@
       var next = cardBeforeMore.nextElementSibling;
       var link = next && next.querySelector(".card-title a");
       if (link) link.focus();
+    } else if (focusedId === "new-articles-link") {
+      var newest = document.querySelector("#cards > .card .card-title a");
+      if (newest) newest.focus();
     } else if (focusedId && document.getElementById(focusedId)) {
       document.getElementById(focusedId).focus({ preventScroll: true });
     }

@@ -310,3 +310,36 @@ def test_without_javascript_links_land_on_the_same_card_or_paragraph(browser, si
     page.goto(f"{site.url}/zh{OPEN_WEIGHTS}?view=both#p-3")
     assert header_bottom <= top_of(page, "#p-3") <= header_bottom + 40
     context.close()
+
+
+# 6. "N new articles" without a new request ---------------------------------------------------
+
+
+def test_new_articles_are_announced_by_the_clock_and_inserted_on_click(page, site):
+    requests = []
+    page.on("request", lambda r: r.resource_type in ("xhr", "fetch") and requests.append(r.url))
+    page.clock.install()
+    page.goto(f"{site.url}/en/?view=both")
+    count_clock_answers(page)
+    first_before = page.locator("#cards > .card").first.get_attribute("id")
+    notice = page.locator("#new-articles a")
+    expect(notice).to_have_count(0)
+
+    site.clock.advance(seconds=20)
+    article = publish(site, "Kelp farms feed a forecasting model", "海带养殖场为预测模型提供数据")
+    page.clock.run_for(60_000)
+
+    expect(notice).to_have_text("1 new article · 1 篇新资讯")
+    assert len(requests) == 1 and "/en/times?" in requests[0]  # the clock's own poll, nothing more
+    notice.click()
+
+    cards = page.locator("#cards > .card")
+    expect(cards.first).to_have_attribute("id", f"card-{article.slug}")
+    expect(cards.nth(1)).to_have_attribute("id", first_before)
+    expect(notice).to_have_count(0)
+    expect(page.locator(f"#card-{article.slug} .card-title a")).to_be_focused()
+
+    page.clock.run_for(60_000)  # the clock now counts from the inserted cards on
+    page.wait_for_function("() => window.clockAnswers === 2")
+    expect(notice).to_have_count(0)
+    assert page.locator(f"#card-{article.slug}").count() == 1
