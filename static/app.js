@@ -112,6 +112,31 @@
     placeBeforeSwap = null;
   });
 
+  // A reload or Back brings a list back with every page infinite scroll had
+  // loaded (?page=1-3); bring the reader back to the same card too. The place
+  // is kept in this history entry's state as the reader scrolls, and taken
+  // up again when the entry is loaded afresh. A link to an anchor (#p-3)
+  // is a new entry, with no state: the browser's own scroll stands.
+  if ("scrollRestoration" in history) history.scrollRestoration = "manual";
+  function keepPlace() {
+    var noted = notePlace();
+    history.replaceState(Object.assign({}, history.state, { place: noted, scrollY: window.scrollY }), "");
+  }
+  var keepTimer = null;
+  window.addEventListener("scroll", function () {
+    clearTimeout(keepTimer);
+    keepTimer = setTimeout(keepPlace, 200);
+  }, { passive: true });
+  window.addEventListener("pagehide", keepPlace);
+  function takeUpPlace() {
+    var state = history.state;
+    if (!state || state.scrollY === undefined) return;
+    if (state.place && document.getElementById(state.place.id)) returnToPlace(state.place);
+    else window.scrollTo(0, state.scrollY);
+  }
+  takeUpPlace();
+  window.addEventListener("load", takeUpPlace);
+
   // A swap that replaces the element in focus (a toggle, a sort link, the
   // "More news" link) would drop focus to the page. Put it back on the
   // element with the same id, or, after "More news", on the first new card,

@@ -9,9 +9,10 @@ from ainews.cache import cached_page
 from ainews.clock import utcnow
 from ainews.i18n import parse_iso_utc, relative_text, tr
 from ainews.reader.render import VIEWS, card_page_url, content_langs, page_url, reading_view, render_page
+from ainews.reading import MOST_PAGES_AT_ONCE
 from ainews.rules import LANGS, PER_PAGE, SORTS
 from ainews.text import texts
-from ainews.web import LANG_PREFIX, current_lang, page_count, page_number, preferred_lang, wants_fragment
+from ainews.web import LANG_PREFIX, current_lang, page_count, page_range, preferred_lang, wants_fragment
 from models import Article, Tag, tags_with_counts
 
 bp = Blueprint("reader", __name__)
@@ -52,9 +53,9 @@ def tag(lang, slug):
 @bp.get(f"{LANG_PREFIX}/search")
 def search_page(lang):
     """Articles with every word of ?q=, in either language, best first."""
-    query, page = request.args.get("q", ""), page_number()
+    query, (first, page, last) = request.args.get("q", ""), pages_shown()
     g.search_terms = terms = search.parse_query(query)
-    articles, total = search.search(query, limit=PER_PAGE, offset=(page - 1) * PER_PAGE)
+    articles, total = search.search(query, limit=PER_PAGE * (last - page + 1), offset=(page - 1) * PER_PAGE)
     if not articles and page > 1:
         return redirect(page_url(page_count(total, PER_PAGE)), 302)
     return render_page(
@@ -66,7 +67,9 @@ def search_page(lang):
         terms=terms,
         shown_query=shown_query(query),
         page=page,
-        has_next=page * PER_PAGE < total,
+        first_page=first,
+        last_page=last,
+        has_next=last * PER_PAGE < total,
         sort="new",
         tag=None,
         langs=content_langs(lang, reading_view()),
@@ -158,7 +161,7 @@ def card_list(template, tag=None, **context):
     the "new articles" notice asks for just those cards (?since=, answered
     with the `new_cards` block).
     """
-    page, sort, now = page_number(), sort_order(), utcnow()
+    (first, page, last), sort, now = pages_shown(), sort_order(), utcnow()
     langs = content_langs(current_lang(), reading_view())
     since = parse_since(request.args.get("since"))
     if since and wants_fragment() and request.headers.get("HX-Target") == "new-articles":
@@ -166,7 +169,7 @@ def card_list(template, tag=None, **context):
         return render_page(
             template, block="new_cards", articles=articles, new_since=since_stamp(now), tag=tag, langs=langs, **context
         )
-    articles, has_next = Article.feed_page(page, PER_PAGE, sort=sort, tag=tag, now=now)
+    articles, has_next = Article.feed_page(page, PER_PAGE, sort=sort, tag=tag, pages=last - page + 1, now=now)
     if not articles and page > 1:
         # Past the end: the last page there is.
         return redirect(page_url(page_count(Article.count_published(tag), PER_PAGE)), 302)
@@ -174,6 +177,8 @@ def card_list(template, tag=None, **context):
         template,
         articles=articles,
         page=page,
+        first_page=first,
+        last_page=last,
         has_next=has_next,
         sort=sort,
         tag=tag,
@@ -198,6 +203,15 @@ def parse_since(text):
         return datetime.strptime(text or "", SINCE_FORMAT).replace(tzinfo=timezone.utc)
     except ValueError:
         return None
+
+
+def pages_shown():
+    """(first, from, last): the pages ?page= names (`7` or, after infinite scroll, `1-3`),
+    and the first this answer shows: all of them, but only the last for "More news",
+    which adds that page to the ones already there."""
+    first, last = page_range(MOST_PAGES_AT_ONCE)
+    loading_more = wants_fragment() and request.headers.get("HX-Target") == "load-more"
+    return first, last if loading_more else first, last
 
 
 def sort_order():

@@ -137,17 +137,21 @@ PAGE_ARGS = {
 }
 
 
-def lang_url(lang, external=False, **args):
+def lang_url(lang, external=False, canonical=False, **args):
     """This page in `lang`, keeping only the query that names its content.
 
-    Other pages (errors, say) lead to the feed.
+    Other pages (errors, say) lead to the feed. The `canonical` address of
+    pages 1-3 of a list (what infinite scroll loaded) is its first page.
     """
     if request.endpoint in PAGE_ARGS and request.view_args is not None:
         endpoint, values = request.endpoint, dict(request.view_args, lang=lang)
         # An error page leads to the same page without what made it fail.
         for name in PAGE_ARGS[endpoint] if not g.get("error") else ():
-            if request.args.get(name, CONTENT_ARGS[name]) != CONTENT_ARGS[name]:
-                args.setdefault(name, request.args[name])
+            value = request.args.get(name, CONTENT_ARGS[name])
+            if canonical and name == "page":
+                value = value.partition("-")[0]
+            if value != CONTENT_ARGS[name]:
+                args.setdefault(name, value)
     else:
         endpoint, values = "reader.feed", {"lang": lang}
     return cached_url(endpoint, **values, **args, _external=external)

@@ -343,3 +343,54 @@ def test_new_articles_are_announced_by_the_clock_and_inserted_on_click(page, sit
     page.wait_for_function("() => window.clockAnswers === 2")
     expect(notice).to_have_count(0)
     assert page.locator(f"#card-{article.slug}").count() == 1
+
+
+# 9. Infinite scroll that survives reload and Back ---------------------------------------------
+# Runs last: it adds forty old articles to the module's site.
+
+
+def card_ids(page):
+    return page.locator("#cards > .card").evaluate_all("els => els.map(e => e.id)")
+
+
+def test_a_reload_after_two_load_mores_shows_the_same_cards_at_the_same_place(page, site):
+    with database().connection_context():
+        for n in range(40):
+            Article.create(
+                title_en=f"Archive story {n:02d}",
+                title_zh=f"旧闻 {n:02d}",
+                status="published",
+                published_at=site.clock.now() - timedelta(days=400 + n),
+            )
+        total = Article.count_published()
+    assert 40 < total <= 60
+    page.goto(f"{site.url}/en/")
+    cards = page.locator("#cards > .card")
+    page.locator("#load-more").scroll_into_view_if_needed()
+    expect(cards).to_have_count(40)
+    expect(page).to_have_url(f"{site.url}/en/?page=1-2")
+    page.locator("#load-more").scroll_into_view_if_needed()
+    expect(cards).to_have_count(total)
+    expect(page).to_have_url(f"{site.url}/en/?page=1-3")
+    loaded = card_ids(page)
+    reading = f"#{loaded[44]}"
+    top = read_from(page, reading, -30)
+    kept = "id => history.state && history.state.place && history.state.place.id === id"
+    page.wait_for_function(kept, arg=loaded[44])
+
+    page.reload()
+
+    assert card_ids(page) == loaded
+    assert abs(top_of(page, reading) - top) <= 8
+
+    page.evaluate("window.stillTheSamePage = true")
+    page.click(f"{reading} .card-title a")
+    expect(page.locator("h1.card-title")).to_be_visible()
+    page.go_back()
+
+    # Loaded afresh (Playwright's Chromium keeps no back-forward cache), not kept in memory.
+    assert page.evaluate("window.stillTheSamePage") is None
+
+    expect(page).to_have_url(f"{site.url}/en/?page=1-3")
+    assert card_ids(page) == loaded
+    assert abs(top_of(page, reading) - top) <= 8
