@@ -163,6 +163,45 @@ class Article(BaseModel):
         attach_tags(articles)
         return articles
 
+    def related(self, count, window=50):
+        """Up to `count` published articles sharing most tags with this one; among equals, the newest.
+
+        Two queries whatever the size of the tags: the `window` articles
+        sharing most tags (the latest written first among equals), then
+        those of them that are published. Short of `count`, the newest
+        others fill the list.
+        """
+        tag_ids = [tag.id for tag in getattr(self, "tags", [])]
+        shared = {}
+        if tag_ids:
+            links = (
+                ArticleTag.select(ArticleTag.article, fn.COUNT(ArticleTag.id).alias("shared"))
+                .where(ArticleTag.tag.in_(tag_ids) & (ArticleTag.article != self.id))
+                .group_by(ArticleTag.article)
+                .order_by(fn.COUNT(ArticleTag.id).desc(), ArticleTag.article.desc())
+                .limit(window)
+            )
+            shared = {link.article_id: link.shared for link in links}
+        found = list(Article.published().where(Article.id.in_(list(shared)))) if shared else []
+        found.sort(key=lambda article: -shared[article.id])  # stable: the newest first among equals
+        found = found[:count]
+        if len(found) < count:
+            taken = [self.id, *(article.id for article in found)]
+            found += list(Article.published().where(Article.id.not_in(taken)).limit(count - len(found)))
+        return found
+
+    def neighbours(self):
+        """(the article published just before this one, the one just after), either None."""
+        before = (Article.published_at < self.published_at) | (
+            (Article.published_at == self.published_at) & (Article.id < self.id)
+        )
+        after = (Article.published_at > self.published_at) | (
+            (Article.published_at == self.published_at) & (Article.id > self.id)
+        )
+        older = Article.published().where(before).first()
+        newer = Article.published().where(after).order_by(Article.published_at, Article.id).first()
+        return older, newer
+
     @classmethod
     def get_published(cls, slug):
         """The published article with this slug, tags attached, or None."""

@@ -9,7 +9,7 @@ from ainews.cache import cached_page
 from ainews.clock import utcnow
 from ainews.i18n import parse_iso_utc, relative_text, tr
 from ainews.reader.render import VIEWS, card_page_url, content_langs, page_url, reading_view, render_page
-from ainews.reading import MOST_PAGES_AT_ONCE
+from ainews.reading import MOST_PAGES_AT_ONCE, RELATED_ARTICLES
 from ainews.rules import LANGS, PER_PAGE, SORTS
 from ainews.text import texts
 from ainews.web import LANG_PREFIX, current_lang, page_count, page_range, preferred_lang, wants_fragment
@@ -85,12 +85,16 @@ def article(lang, slug):
         current_app.extensions["view_counter"].add(found.id)
         found.views += 1
     langs = content_langs(lang, reading_view())
+    older, newer = found.neighbours()
     return render_page(
         "reader/article.html",
         article=found,
         langs=langs,
         full=True,
         title=article_title(found, langs),
+        related=found.related(RELATED_ARTICLES),
+        older=older,
+        newer=newer,
     )
 
 
