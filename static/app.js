@@ -162,6 +162,31 @@
     focusedId = null;
   });
 
+  // Sharing an article: copy its link, or open the system's share sheet
+  // where the browser has one (the button stays hidden elsewhere).
+  function offerShareSheet(root) {
+    if (!navigator.share || !root.querySelectorAll) return;
+    root.querySelectorAll(".share-native").forEach(function (button) { button.hidden = false; });
+  }
+  offerShareSheet(document);
+  document.addEventListener("htmx:load", function (event) { offerShareSheet(event.detail.elt); });
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest(".share-copy, .share-native");
+    var box = button && button.closest(".share");
+    if (!box) return;
+    var url = box.dataset.shareUrl, status = box.querySelector(".share-status");
+    if (button.classList.contains("share-native")) {
+      navigator.share({ title: box.dataset.shareTitle, url: url }).catch(function () {});
+    } else if (navigator.clipboard) {
+      navigator.clipboard.writeText(url).then(
+        function () { status.textContent = box.dataset.copied; },
+        function () { status.textContent = url; }
+      );
+    } else {
+      status.textContent = url;  // no clipboard here: at least show it, to select by hand
+    }
+  });
+
   // Editor form: a tag button adds its tag to the comma-separated field.
   document.addEventListener("click", function (event) {
     var button = event.target.closest(".tag-pick");

@@ -345,6 +345,33 @@ def test_new_articles_are_announced_by_the_clock_and_inserted_on_click(page, sit
     assert page.locator(f"#card-{article.slug}").count() == 1
 
 
+# 10. Sharing ----------------------------------------------------------------------------------
+
+
+def test_copy_link_and_the_share_sheet(browser, site):
+    context = browser.new_context(permissions=["clipboard-read", "clipboard-write"])
+    # A share sheet stand-in, as a phone's browser would have one.
+    context.add_init_script("navigator.share = data => { window.shared = data; return Promise.resolve(); }")
+    page = context.new_page()
+    page.goto(f"{site.url}/en{OPEN_WEIGHTS}")
+
+    page.click(".share-copy")
+
+    expect(page.locator(".share-status")).to_have_text("Link copied")
+    assert page.evaluate("navigator.clipboard.readText()") == f"{site.url}/en{OPEN_WEIGHTS}"
+    page.click(".share-native")
+    page.wait_for_function("() => window.shared !== undefined")
+    assert page.evaluate("window.shared.url") == f"{site.url}/en{OPEN_WEIGHTS}"
+    context.close()
+
+
+def test_without_a_share_sheet_its_button_stays_hidden(page, site):
+    page.add_init_script("delete Navigator.prototype.share")
+    page.goto(f"{site.url}/en{OPEN_WEIGHTS}")
+    expect(page.locator(".share-copy")).to_be_visible()
+    expect(page.locator(".share-native")).to_be_hidden()
+
+
 # 9. Infinite scroll that survives reload and Back ---------------------------------------------
 # Runs last: it adds forty old articles to the module's site.
 
