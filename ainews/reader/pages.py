@@ -10,7 +10,7 @@ from ainews.clock import utcnow
 from ainews.i18n import parse_iso_utc, relative_text, tr
 from ainews.reader.render import VIEWS, card_page_url, content_langs, page_url, reading_view, render_page
 from ainews.reading import MOST_PAGES_AT_ONCE, RELATED_ARTICLES
-from ainews.rules import LANGS, PER_PAGE, SORTS
+from ainews.rules import LANGS, PER_PAGE, SORTS, slug_ok
 from ainews.text import texts
 from ainews.web import LANG_PREFIX, current_lang, page_count, page_range, preferred_lang, wants_fragment
 from models import Article, Tag, tags_with_counts
@@ -144,7 +144,7 @@ def times(lang):
 def new_articles(lang):
     """The "new articles" notice for the page clock's answer: their number and where they are."""
     since, slug = parse_since(request.args.get("since")), request.args.get("tag", "")
-    tag = Tag.get_or_none(Tag.slug == slug) if since and slug else None
+    tag = Tag.get_or_none(Tag.slug == slug) if since and slug_ok(slug) else None
     if since is None or (slug and tag is None):
         return {}
     endpoint, values = ("reader.tag", {"slug": tag.slug}) if tag else ("reader.feed", {})

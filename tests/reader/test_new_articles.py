@@ -125,6 +125,7 @@ def test_no_new_article_is_also_an_article_already_shown(client, make_article):
         {"since": "yesterday"},
         {"since": "2026-11-29T08:00:00Z"},  # a stamp of another kind
         {"since": "2026-11-29T08:00:00.000000Z", "tag": "no-such-tag"},
+        {"since": "2026-11-29T08:00:00.000000Z", "tag": "nul\x00byte"},
         {"since": "9999-99-99T99:99:99.999999Z"},
         {"tag": "open-source"},
     ],
