@@ -2,19 +2,13 @@
 
 import hashlib
 import secrets
-from datetime import datetime, timezone
 
 from peewee import (
-    SQL,
-    AutoField,
     BooleanField,
     CharField,
     Check,
-    DateTimeField,
     ForeignKeyField,
     IntegerField,
-    NodeList,
-    SqliteDatabase,
     TextField,
     fn,
 )
@@ -23,41 +17,12 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from ainews import rules
 from ainews.clock import utcnow
 from ainews.db import db_wrapper, lock_table, write_transaction
+from ainews.fields import NeverReusedIdField, UTCDateTimeField, score_check
 from ainews.rules import SCORES, SESSION_LIFETIME, STATUSES
-
-
-class UTCDateTimeField(DateTimeField):
-    """Stores naive UTC in the database and hands back aware UTC datetimes."""
-
-    def db_value(self, value):
-        if isinstance(value, datetime) and value.tzinfo is not None:
-            value = value.astimezone(timezone.utc).replace(tzinfo=None)
-        return super().db_value(value)
-
-    def python_value(self, value):
-        value = super().python_value(value)
-        if isinstance(value, datetime) and value.tzinfo is None:
-            value = value.replace(tzinfo=timezone.utc)
-        return value
 
 
 class BaseModel(db_wrapper.Model):
     pass
-
-
-class NeverReusedIdField(AutoField):
-    """An id that is never given out twice, even after the newest row is deleted.
-
-    SQLite otherwise reuses the largest id after a delete, and a form still
-    open on the deleted article would then save over the new one.
-    PostgreSQL sequences never reuse ids anyway.
-    """
-
-    def ddl(self, ctx):
-        ddl = super().ddl(ctx)
-        if isinstance(self.model._meta.database.obj, SqliteDatabase):
-            ddl = NodeList((ddl, SQL("AUTOINCREMENT")))
-        return ddl
 
 
 class Tag(BaseModel):
@@ -67,11 +32,6 @@ class Tag(BaseModel):
 
     def name(self, lang):
         return getattr(self, f"name_{lang}") or self.name_en or self.name_zh
-
-
-def score_check(column):
-    low, high = rules.SCORE_RANGE
-    return Check(f"{column} BETWEEN {low} AND {high}")
 
 
 class Article(BaseModel):
@@ -120,32 +80,87 @@ class Article(BaseModel):
         )
 
     @classmethod
-    def published(cls, sort="new"):
+    def published(cls, sort="new", now=None):
         """Published articles whose publish time has come: newest first, or by a score (ties: newest)."""
         order = [getattr(cls, sort).desc()] if sort in SCORES else []
         return (
             cls.select()
-            .where((cls.status == "published") & (cls.published_at <= utcnow()))
+            .where((cls.status == "published") & (cls.published_at <= (now or utcnow())))
             .order_by(*order, cls.published_at.desc(), cls.id.desc())
         )
 
     @classmethod
-    def feed_page(cls, page, per_page=20, sort="new", tag=None):
-        """One page of the feed (or of one tag), tags attached, and whether a next page exists."""
-        query = cls.published(sort)
-        if tag is not None:
-            query = query.where(cls.id.in_(ArticleTag.select(ArticleTag.article).where(ArticleTag.tag == tag)))
-        rows = list(query.offset((page - 1) * per_page).limit(per_page + 1))
-        articles = rows[:per_page]
-        attach_tags(articles)
-        return articles, len(rows) > per_page
+    def tagged(cls, query, tag):
+        """`query` narrowed to the articles with `tag`; all of them when tag is None."""
+        if tag is None:
+            return query
+        return query.where(cls.id.in_(ArticleTag.select(ArticleTag.article).where(ArticleTag.tag == tag)))
 
     @classmethod
-    def count_published(cls, tag=None):
-        query = cls.published().order_by()
-        if tag is not None:
-            query = query.where(cls.id.in_(ArticleTag.select(ArticleTag.article).where(ArticleTag.tag == tag)))
+    def feed_page(cls, page, per_page=20, sort="new", tag=None, pages=1, now=None):
+        """`pages` pages of the feed (or of one tag) from `page` on, tags attached, and whether more follow.
+
+        `now` is the moment the list is told as of: what a later "new articles" count starts from.
+        """
+        query = cls.tagged(cls.published(sort, now), tag)
+        rows = list(query.offset((page - 1) * per_page).limit(per_page * pages + 1))
+        articles = rows[: per_page * pages]
+        attach_tags(articles)
+        return articles, len(rows) > per_page * pages
+
+    @classmethod
+    def count_published(cls, tag=None, since=None):
+        """How many articles are published (with `tag`; after `since`)."""
+        query = cls.tagged(cls.published().order_by(), tag)
+        if since is not None:
+            query = query.where(cls.published_at > since)
         return query.count()
+
+    @classmethod
+    def published_since(cls, since, now, tag=None, limit=20):
+        """The articles published after `since` and by `now`, newest first, tags attached."""
+        articles = list(cls.tagged(cls.published(now=now), tag).where(cls.published_at > since).limit(limit))
+        attach_tags(articles)
+        return articles
+
+    def related(self, count, window=50):
+        """Up to `count` published articles sharing most tags with this one; among equals, the newest.
+
+        Two queries whatever the size of the tags: the `window` articles
+        sharing most tags (the latest written first among equals), then
+        those of them that are published. Short of `count`, the newest
+        others fill the list.
+        """
+        tag_ids = [tag.id for tag in getattr(self, "tags", [])]
+        shared = {}
+        if tag_ids:
+            links = (
+                ArticleTag.select(ArticleTag.article, fn.COUNT(ArticleTag.id).alias("shared"))
+                .where(ArticleTag.tag.in_(tag_ids) & (ArticleTag.article != self.id))
+                .group_by(ArticleTag.article)
+                .order_by(fn.COUNT(ArticleTag.id).desc(), ArticleTag.article.desc())
+                .limit(window)
+            )
+            shared = {link.article_id: link.shared for link in links}
+        found = list(Article.published().where(Article.id.in_(list(shared)))) if shared else []
+        found.sort(key=lambda article: -shared[article.id])  # stable: the newest first among equals
+        found = found[:count]
+        if len(found) < count:
+            taken = [self.id, *(article.id for article in found)]
+            found += list(Article.published().where(Article.id.not_in(taken)).limit(count - len(found)))
+        return found
+
+    def neighbours(self):
+        """(the article published just before this one, the one just after), either None."""
+        before = (Article.published_at < self.published_at) | (
+            (Article.published_at == self.published_at) & (Article.id < self.id)
+        )
+        after = (Article.published_at > self.published_at) | (
+            (Article.published_at == self.published_at) & (Article.id > self.id)
+        )
+        older = Article.published().where(before).first()
+        newer = Article.published().where(after).order_by(Article.published_at, Article.id).first()
+        return older, newer
 
     @classmethod
     def get_published(cls, slug):

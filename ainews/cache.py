@@ -14,13 +14,16 @@ so no cache can grow without limit in a long-lived worker:
 On SQLite the database keeps a change counter, bumped by triggers on every
 change to articles, tags and their links (`schema.install_change_counter`).
 One read of it tells whether a cached page is still the page the database
-would give. The minute is part of the key too, so "12h ago" texts and
-scheduled articles are at most a minute late, as they are with the page
-clock anyway. On PostgreSQL there is no counter (one shared row would make
-every writer wait for every other), and list pages are rendered each time.
+would give. The minute is part of the key too, so scheduled articles are
+at most a minute late; and a page is served only until the first of its
+"12h ago" texts would change, so it never shows a time late. On PostgreSQL
+there is no counter (one shared row would make every writer wait for every
+other), and list pages are rendered each time.
 """
 
+import re
 import threading
+from datetime import datetime, timezone
 from functools import wraps
 
 from cachetools import LRUCache, cached
@@ -28,7 +31,7 @@ from flask import current_app, request
 from jinja2 import meta
 from peewee import Model
 
-from ainews.clock import current_minute
+from ainews.clock import current_minute, text_changes_at, utcnow
 from ainews.schema import content_version
 
 
@@ -86,14 +89,30 @@ def cached_page(view):
             *(request.headers.get(name) for name in PAGE_HEADERS),
         )
         pages = current_app.extensions["page_cache"]
-        page = pages.get(key)
-        if page is None:
+        now = utcnow()
+        page, good_until = pages.get(key) or (None, None)
+        if page is None or (good_until is not None and now >= good_until):
             page = view(**kwargs)
             if isinstance(page, str):  # not a redirect or an error
-                pages.put(key, page)
+                pages.put(key, (page, times_good_until(page, now)))
         return page
 
     return caching_view
+
+
+# The relative times a page shows, as time_tag() writes them.
+RELATIVE_TIME = re.compile(r'<time datetime="(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ)"[^>]*\bdata-relative\b')
+
+
+def times_good_until(page, now):
+    """When the first relative time on `page` ("12h ago") will read differently, or None.
+
+    A cached page is served only until then, so its times are as right as a
+    fresh page's whenever it is served, and the page clock, once a minute,
+    keeps them right after that.
+    """
+    moments = {datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ") for stamp in RELATIVE_TIME.findall(page)}
+    return min((text_changes_at(moment.replace(tzinfo=timezone.utc), now) for moment in moments), default=None)
 
 
 # Cards -------------------------------------------------------------------------

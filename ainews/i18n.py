@@ -8,21 +8,18 @@ import os
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from babel.dates import TIMEDELTA_UNITS, format_date, format_datetime, format_timedelta
+from babel.dates import format_datetime, format_timedelta
 from babel.support import NullTranslations, Translations
 from markupsafe import Markup, escape
 
 from ainews.cache import memo
-from ainews.clock import utcnow
+from ainews.clock import JUST_NOW, UNITS, floored_delta, utcnow
 from ainews.rules import DEFAULT_LANG, LANGS
 
 BABEL_LOCALES = {"en": "en", "zh": "zh_Hans_CN"}
 HTML_LANGS = {"en": "en", "zh": "zh-Hans"}
 LANG_NAMES = {"en": "EN", "zh": "中文"}
 TRANSLATIONS_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "translations")
-
-# Under this age a time reads "just now" rather than "12s ago".
-JUST_NOW = timedelta(minutes=1)
 
 
 def other_lang(lang):
@@ -62,6 +59,12 @@ def tr(message, lang, **variables):
     return text % variables if variables else text
 
 
+def ntr(singular, plural, number, lang, **variables):
+    """Like `tr`, for a message with a plural form chosen by `number`."""
+    text = Markup(escape(catalog(lang).ngettext(singular, plural, number)))  # nosec B704 # escaped here
+    return text % variables if variables else text
+
+
 @memo(1024)
 def label(message, langs):
     """An interface string in each of `langs` (a tuple), as the card's labels show it.
@@ -74,19 +77,25 @@ def label(message, langs):
 
 
 def relative_text(moment, lang, now=None):
-    """'12h ago' / '12小时前' for an aware UTC datetime, 'just now' / '刚刚' under a minute."""
+    """'12h ago' / '12小时前' for an aware UTC datetime, 'just now' / '刚刚' under a minute.
+
+    Counted in whole units, as people read "ago": 119 seconds is "1m ago".
+    """
     now = now or utcnow()
     delta = moment - now
     if abs(delta) < JUST_NOW:
         return str(tr("just now", lang))
-    future, unit, number = rounded_delta(delta.total_seconds())
+    future, unit, number = floored_delta(delta.total_seconds())
     return delta_text(lang, future, unit, number)
 
 
 @memo(1024)  # by (lang, future, unit, number): a few hundred at most
 def delta_text(lang, future, unit, number):
-    """Babel's narrow text for a rounded delta, made once for each."""
-    seconds = number * dict(TIMEDELTA_UNITS)[unit] * (1 if future else -1)
+    """Babel's narrow text for a whole number of units, made once for each.
+
+    Babel rounds; given a whole number of units exactly, it says that number.
+    """
+    seconds = number * dict(UNITS)[unit] * (1 if future else -1)
     return format_timedelta(
         timedelta(seconds=seconds),
         format="narrow",
@@ -94,18 +103,6 @@ def delta_text(lang, future, unit, number):
         threshold=1,
         locale=BABEL_LOCALES[lang],
     )
-
-
-def rounded_delta(seconds):
-    """What alone decides format_timedelta's text (threshold 1): direction, unit and rounded number.
-
-    The same steps as Babel's own, so its text can be cached: formatting
-    it costs as much as the rest of a card's time element.
-    """
-    for unit, unit_seconds in TIMEDELTA_UNITS:
-        value = abs(seconds) / unit_seconds
-        if value >= 1 or unit == "second":
-            return seconds >= 0, unit, int(round(max(1, value) if unit == "second" and value > 0 else value))
 
 
 # Absolute times: UTC for English readers, who live anywhere; Beijing time,
@@ -125,9 +122,21 @@ def absolute_text(moment, lang):
     return format_datetime(moment, ABSOLUTE_PATTERNS[lang], tzinfo=LOCAL_ZONES[lang], locale=BABEL_LOCALES[lang])
 
 
-def absolute_date(moment, lang):
-    """'November 29, 2026' / '2026年11月29日': the day, in the reader's zone."""
-    return format_date(moment.astimezone(LOCAL_ZONES[lang]).date(), "long", locale=BABEL_LOCALES[lang])
+# A date as the article page writes it out, its zone named: English readers
+# get UTC, Chinese readers Beijing time, whatever zone they are in.
+EXACT_PATTERNS = {"en": "MMMM d, y, HH:mm 'UTC'", "zh": "y年M月d日 HH:mm'（北京时间）'"}
+
+
+@memo(4096)
+def exact_text(moment, lang):
+    """'November 29, 2026, 08:00 UTC' / '2026年11月29日 16:00（北京时间）'."""
+    return format_datetime(moment, EXACT_PATTERNS[lang], tzinfo=LOCAL_ZONES[lang], locale=BABEL_LOCALES[lang])
+
+
+def exact_time_tag(moment, lang):
+    """A <time> with the exact date in text, which the page clock leaves alone."""
+    # An ISO time of digits, and a text escaped here.
+    return Markup(f'<time datetime="{iso_utc(moment)}">{escape(exact_text(moment, lang))}</time>')  # nosec B704
 
 
 def local_input_text(moment, lang):

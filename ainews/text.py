@@ -2,21 +2,29 @@
 
 A card shows each field in one language or in both. A field missing in the
 wanted language falls back to the other one and says so; it is never blank.
+The analysis is read block by block: the two languages' blocks are paired
+(`aligned_analysis`), so a bilingual reader sees each paragraph beside its
+translation, and a block with no translation shows in its place.
 """
 
 import re
 from dataclasses import dataclass
+from itertools import zip_longest
 
 import nh3
 from markdown_it import MarkdownIt
 from markdown_it.common.utils import escapeHtml
 from markupsafe import Markup
 
+from ainews.cache import memo
+from ainews.cjk_markdown import cjk_friendly
 from ainews.i18n import other_lang
+from ainews.rules import LANGS
 
-# CommonMark with raw HTML switched off; whatever HTML the renderer makes
-# still passes through an allow-list sanitizer.
-_markdown = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table")
+# CommonMark with raw HTML switched off, made right for Chinese emphasis and
+# line breaks; whatever HTML the renderer makes still passes through an
+# allow-list sanitizer.
+_markdown = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table").use(cjk_friendly)
 
 
 def _image_as_link(self, tokens, idx, options, env):
@@ -59,10 +67,12 @@ ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "ol": {"start"}, "th": {"align"}, 
 
 def render_markdown(text):
     """Markdown to sanitized HTML: no script, no event handlers, no hx-* attributes."""
-    html = _markdown.render(text or "")
+    return finish_html(_markdown.render(text or ""))
+
+
+def finish_html(html):
     # Headings inside a card start at h3: the page owns h1 and the card h2.
-    html = re.sub(r"<(/?)h[12]>", r"<\1h3>", html)
-    return sanitize_html(html)
+    return sanitize_html(re.sub(r"<(/?)h[12]>", r"<\1h3>", html))
 
 
 def sanitize_html(html):
@@ -78,8 +88,98 @@ def sanitize_html(html):
     )
 
 
-def paragraph_count(text):
-    return len([block for block in re.split(r"\n\s*\n", text or "") if block.strip()])
+@dataclass(frozen=True)
+class Block:
+    """One top-level block of Markdown: a paragraph, heading, list, quote, table or code, as safe HTML."""
+
+    kind: str  # "paragraph", "heading", "bullet_list", …
+    html: Markup
+
+
+def markdown_blocks(text):
+    """The top-level blocks of a Markdown text, each rendered and sanitized on its own."""
+    env = {}  # link reference definitions, found anywhere, used everywhere
+    tokens = _markdown.parse(text or "", env)
+    blocks, start = [], 0
+    for index, token in enumerate(tokens):
+        if token.level != 0:
+            continue
+        if token.nesting == 1:
+            start = index
+            continue
+        first = start if token.nesting == -1 else index
+        html = _markdown.renderer.render(tokens[first : index + 1], _markdown.options, env)
+        blocks.append(Block(tokens[first].type.removesuffix("_open"), finish_html(html)))
+    return blocks
+
+
+def sections(blocks):
+    """Blocks cut at headings: what comes before the first, then each heading with what follows it."""
+    result = [[]]
+    for block in blocks:
+        if block.kind == "heading":
+            result.append([])
+        result[-1].append(block)
+    return result
+
+
+@memo(64)  # the analyses of the articles being read; up to 100 KB each
+def aligned_blocks(text_en, text_zh):
+    """Rows of (English block, Chinese block), either None where that language has no block.
+
+    Headings pair with headings in order, and the blocks under each pair in
+    order; a section one language has more blocks in ends with them, so a
+    missing paragraph never shifts the sections after it.
+    """
+    rows = []
+    for en, zh in zip_longest(sections(markdown_blocks(text_en)), sections(markdown_blocks(text_zh)), fillvalue=[]):
+        rows.extend(zip_longest(en, zh))
+    return tuple(row for row in rows if row != (None, None))
+
+
+@dataclass
+class Cell:
+    """One language's block in a row of the analysis."""
+
+    block: Block | None  # None: this language has no block here
+    lang: str  # the language of the block, or of the column that lacks one
+    fallback: bool = False  # shown in the other language, for want of the one asked for
+
+
+@dataclass
+class AlignedAnalysis:
+    rows: list  # lists of Cells, one per language shown, the leading language first
+    missing: list  # languages asked for that have no analysis at all
+    partial: bool  # one language asked for, and it covers fewer blocks than the other
+
+
+def aligned_analysis(article, langs):
+    """The analysis as rows of paired blocks in `langs`, the first language leading.
+
+    A language with no analysis at all is left out and named in `missing`
+    (one note for it, not one per block). With one language asked for, a
+    block it lacks shows in the other language, in its place, marked.
+    """
+    missing = [lang for lang in langs if not getattr(article, f"analysis_{lang}")]
+    shown = [lang for lang in langs if lang not in missing] or [other_lang(langs[0])]
+    rows = []
+    for row in aligned_blocks(article.analysis_en, article.analysis_zh):
+        blocks = dict(zip(LANGS, row, strict=True))
+        if len(shown) == 2:
+            rows.append([Cell(blocks[lang], lang) for lang in shown])
+        elif blocks[shown[0]] is not None:
+            rows.append([Cell(blocks[shown[0]], shown[0])])
+        else:
+            other = other_lang(shown[0])
+            rows.append([Cell(blocks[other], other, fallback=True)])
+    partial = any(cell.fallback for row in rows for cell in row)
+    return AlignedAnalysis(rows, missing, partial)
+
+
+def absent_langs(article):
+    """The languages an article has no text in at all: no title, summary or analysis."""
+    fields = ("title", "summary", "analysis")
+    return [lang for lang in LANGS if not any(getattr(article, f"{field}_{lang}") for field in fields)]
 
 
 @dataclass
@@ -89,7 +189,6 @@ class Text:
     value: str
     lang: str  # the language of `value`
     wanted: str  # the language the reader asked for
-    partial: bool = False  # shorter than the other language's version
     outdated: bool = False  # the other language changed after this translation
 
     @property
@@ -114,12 +213,3 @@ def texts(article, field, langs):
         Text(getattr(article, f"{field}_{lang}"), lang, lang, outdated=article.is_outdated(field, lang))
         for lang in langs
     ]
-
-
-def analysis_texts(article, langs):
-    """Like `texts`, marking an analysis that covers less than the other language's."""
-    result = texts(article, "analysis", langs)
-    for text in result:
-        source = getattr(article, f"analysis_{other_lang(text.lang)}")
-        text.partial = paragraph_count(text.value) < paragraph_count(source)
-    return result

@@ -37,10 +37,31 @@ def wants_fragment():
 
 def page_number():
     """?page=N, a whole number from 1 to MAX_PAGE; anything else is a 400."""
-    raw = request.args.get("page", "1")
-    if not (re.fullmatch(r"[1-9][0-9]*", raw) and len(raw) <= len(str(MAX_PAGE)) and int(raw) <= MAX_PAGE):
+    number = whole_page(request.args.get("page", "1"))
+    if number is None:
         abort(400)
-    return int(raw)
+    return number
+
+
+def page_range(most):
+    """?page=N, or ?page=A-B (pages A to B: what infinite scroll had loaded), as (A, B).
+
+    More than `most` pages keep the last ones, where the reader was. A range
+    that is not one (B before A, a page 0) is a 400.
+    """
+    first_text, dash, last_text = request.args.get("page", "1").partition("-")
+    first = whole_page(first_text)
+    last = whole_page(last_text) if dash else first
+    if first is None or last is None or last < first:
+        abort(400)
+    return max(first, last - most + 1), last
+
+
+def whole_page(text):
+    """A page number from 1 to MAX_PAGE written plainly, or None."""
+    if re.fullmatch(r"[1-9][0-9]*", text) and len(text) <= len(str(MAX_PAGE)) and int(text) <= MAX_PAGE:
+        return int(text)
+    return None
 
 
 def page_count(total, per_page):

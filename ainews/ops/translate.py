@@ -9,9 +9,9 @@ PROJECT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file
 TRANSLATIONS = os.path.join(PROJECT, "translations")
 POT_FILE = os.path.join(PROJECT, "messages.pot")
 # Keywords that mark interface strings: Flask-Babel's (`_l` is lazy_gettext),
-# plus `tr` and the card's `label` (both in ainews/i18n.py), which show a
-# string in a given language.
-GETTEXT_KEYWORDS = ["_", "_l", "gettext", "ngettext:1,2", "lazy_gettext", "tr", "label"]
+# plus `tr`, `ntr` and the card's `label` (all in ainews/i18n.py), which
+# show a string in a given language.
+GETTEXT_KEYWORDS = ["_", "_l", "gettext", "ngettext:1,2", "lazy_gettext", "tr", "ntr:1,2", "label"]
 
 
 @click.group()

@@ -1,14 +1,18 @@
 """The reader's pages: the feed, tags, search, articles, the card toggle and the page clock."""
 
+from datetime import datetime, timezone
+
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
 
 from ainews import search
 from ainews.cache import cached_page
+from ainews.clock import utcnow
 from ainews.i18n import parse_iso_utc, relative_text, tr
 from ainews.reader.render import VIEWS, card_page_url, content_langs, page_url, reading_view, render_page
-from ainews.rules import PER_PAGE, SORTS
+from ainews.reading import MOST_PAGES_AT_ONCE, RELATED_ARTICLES
+from ainews.rules import LANGS, PER_PAGE, SORTS, slug_ok
 from ainews.text import texts
-from ainews.web import LANG_PREFIX, current_lang, page_count, page_number, preferred_lang, wants_fragment
+from ainews.web import LANG_PREFIX, current_lang, page_count, page_range, preferred_lang, wants_fragment
 from models import Article, Tag, tags_with_counts
 
 bp = Blueprint("reader", __name__)
@@ -49,9 +53,9 @@ def tag(lang, slug):
 @bp.get(f"{LANG_PREFIX}/search")
 def search_page(lang):
     """Articles with every word of ?q=, in either language, best first."""
-    query, page = request.args.get("q", ""), page_number()
+    query, (first, page, last) = request.args.get("q", ""), pages_shown()
     g.search_terms = terms = search.parse_query(query)
-    articles, total = search.search(query, limit=PER_PAGE, offset=(page - 1) * PER_PAGE)
+    articles, total = search.search(query, limit=PER_PAGE * (last - page + 1), offset=(page - 1) * PER_PAGE)
     if not articles and page > 1:
         return redirect(page_url(page_count(total, PER_PAGE)), 302)
     return render_page(
@@ -63,7 +67,9 @@ def search_page(lang):
         terms=terms,
         shown_query=shown_query(query),
         page=page,
-        has_next=page * PER_PAGE < total,
+        first_page=first,
+        last_page=last,
+        has_next=last * PER_PAGE < total,
         sort="new",
         tag=None,
         langs=content_langs(lang, reading_view()),
@@ -79,12 +85,16 @@ def article(lang, slug):
         current_app.extensions["view_counter"].add(found.id)
         found.views += 1
     langs = content_langs(lang, reading_view())
+    older, newer = found.neighbours()
     return render_page(
         "reader/article.html",
         article=found,
         langs=langs,
         full=True,
         title=article_title(found, langs),
+        related=found.related(RELATED_ARTICLES),
+        older=older,
+        newer=newer,
     )
 
 
@@ -113,19 +123,57 @@ def card(lang, slug):
 
 @bp.get(f"{LANG_PREFIX}/times")
 def times(lang):
-    """Fresh relative times for the page clock: one answer for every stamp on a page."""
+    """The page clock's answer: fresh relative times, and on a list, how many articles are new.
+
+    ?t= names each time on the page, ?l= each language they are shown in
+    (`en`, `zh`; the page's language when none is named). A list page adds
+    ?since= (when it was told) and ?tag=, so the same answer can say "2 new
+    articles" without a second poll.
+    """
     moments = {}
     for stamp in request.args.getlist("t")[:MAX_CLOCK_STAMPS]:
         moment = parse_iso_utc(stamp)
         if moment:
             moments[stamp] = moment
-    return render_template("reader/_times.html", lang=lang, relative_text=relative_text, moments=moments)
+    langs = [code for code in LANGS if code in request.args.getlist("l")] or [lang]
+    return render_template(
+        "reader/_times.html", langs=langs, relative_text=relative_text, moments=moments, **new_articles(lang)
+    )
+
+
+def new_articles(lang):
+    """The "new articles" notice for the page clock's answer: their number and where they are."""
+    since, slug = parse_since(request.args.get("since")), request.args.get("tag", "")
+    tag = Tag.get_or_none(Tag.slug == slug) if since and slug_ok(slug) else None
+    if since is None or (slug and tag is None):
+        return {}
+    endpoint, values = ("reader.tag", {"slug": tag.slug}) if tag else ("reader.feed", {})
+    return {
+        "new_count": Article.count_published(tag, since=since),
+        "list_href": url_for(endpoint, **values),
+        "new_href": url_for(endpoint, **values, since=request.args["since"]),
+        "notice_langs": content_langs(lang, "both" if request.args.get("both") == "1" else "one"),
+        "max_new": PER_PAGE,
+    }
 
 
 def card_list(template, tag=None, **context):
-    """A page of cards from the feed or one tag, in the order of ?sort=."""
-    page, sort = page_number(), sort_order()
-    articles, has_next = Article.feed_page(page, PER_PAGE, sort=sort, tag=tag)
+    """A page of cards from the feed or one tag, in the order of ?sort=.
+
+    The newest-first list remembers the moment it was told as of
+    (`new_since`); the page clock counts what was published after it, and
+    the "new articles" notice asks for just those cards (?since=, answered
+    with the `new_cards` block).
+    """
+    (first, page, last), sort, now = pages_shown(), sort_order(), utcnow()
+    langs = content_langs(current_lang(), reading_view())
+    since = parse_since(request.args.get("since"))
+    if since and wants_fragment() and request.headers.get("HX-Target") == "new-articles":
+        articles = Article.published_since(since, now, tag, limit=PER_PAGE)
+        return render_page(
+            template, block="new_cards", articles=articles, new_since=since_stamp(now), tag=tag, langs=langs, **context
+        )
+    articles, has_next = Article.feed_page(page, PER_PAGE, sort=sort, tag=tag, pages=last - page + 1, now=now)
     if not articles and page > 1:
         # Past the end: the last page there is.
         return redirect(page_url(page_count(Article.count_published(tag), PER_PAGE)), 302)
@@ -133,12 +181,41 @@ def card_list(template, tag=None, **context):
         template,
         articles=articles,
         page=page,
+        first_page=first,
+        last_page=last,
         has_next=has_next,
         sort=sort,
         tag=tag,
-        langs=content_langs(current_lang(), reading_view()),
+        langs=langs,
+        new_since=since_stamp(now) if sort == "new" and page == 1 else None,
         **context,
     )
+
+
+# A list's moment, to the microsecond: an article published in the same
+# second as the list was told is either on it or counted as new, never both.
+SINCE_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
+
+
+def since_stamp(moment):
+    return moment.astimezone(timezone.utc).strftime(SINCE_FORMAT)
+
+
+def parse_since(text):
+    """The moment a ?since= names, or None for anything else."""
+    try:
+        return datetime.strptime(text or "", SINCE_FORMAT).replace(tzinfo=timezone.utc)
+    except ValueError:
+        return None
+
+
+def pages_shown():
+    """(first, from, last): the pages ?page= names (`7` or, after infinite scroll, `1-3`),
+    and the first this answer shows: all of them, but only the last for "More news",
+    which adds that page to the ones already there."""
+    first, last = page_range(MOST_PAGES_AT_ONCE)
+    loading_more = wants_fragment() and request.headers.get("HX-Target") == "load-more"
+    return first, last if loading_more else first, last
 
 
 def sort_order():

@@ -18,17 +18,19 @@ from ainews.cache import CARDS, memo, template_key
 from ainews.i18n import (
     HTML_LANGS,
     LANG_NAMES,
-    absolute_date,
     catalog,
+    exact_time_tag,
     iso_utc,
     label,
+    ntr,
     other_lang,
     relative_text,
     time_tag,
     tr,
 )
+from ainews.reading import reading_minutes
 from ainews.rules import LANGS, SORTS
-from ainews.text import analysis_texts, render_markdown, texts
+from ainews.text import absent_langs, aligned_analysis, render_markdown, texts
 from ainews.web import COOKIE_MAX_AGE, LANG_COOKIE, current_lang, wants_fragment
 
 VIEW_COOKIE = "view"
@@ -42,7 +44,7 @@ def init_app(app):
     app.jinja_env.globals.update(
         tr=tr,
         texts=texts,
-        analysis_texts=analysis_texts,
+        aligned_analysis=aligned_analysis,
         time_tag=time_tag,
         render_markdown=render_markdown,
         lang_url=lang_url,
@@ -55,9 +57,12 @@ def init_app(app):
         card_swap_url=card_swap_url,
         cached_url=cached_url,
         label=label,
+        ntr=ntr,
+        absent_langs=absent_langs,
+        reading_minutes=reading_minutes,
         render_card=render_card,
         iso_utc=iso_utc,
-        absolute_date=absolute_date,
+        exact_time_tag=exact_time_tag,
         OG_LOCALES={"en": "en_US", "zh": "zh_CN"},
         HTML_LANGS=HTML_LANGS,
         LANG_NAMES=LANG_NAMES,
@@ -134,17 +139,21 @@ PAGE_ARGS = {
 }
 
 
-def lang_url(lang, external=False, **args):
+def lang_url(lang, external=False, canonical=False, **args):
     """This page in `lang`, keeping only the query that names its content.
 
-    Other pages (errors, say) lead to the feed.
+    Other pages (errors, say) lead to the feed. The `canonical` address of
+    pages 1-3 of a list (what infinite scroll loaded) is its first page.
     """
     if request.endpoint in PAGE_ARGS and request.view_args is not None:
         endpoint, values = request.endpoint, dict(request.view_args, lang=lang)
         # An error page leads to the same page without what made it fail.
         for name in PAGE_ARGS[endpoint] if not g.get("error") else ():
-            if request.args.get(name, CONTENT_ARGS[name]) != CONTENT_ARGS[name]:
-                args.setdefault(name, request.args[name])
+            value = request.args.get(name, CONTENT_ARGS[name])
+            if canonical and name == "page":
+                value = value.partition("-")[0]
+            if value != CONTENT_ARGS[name]:
+                args.setdefault(name, value)
     else:
         endpoint, values = "reader.feed", {"lang": lang}
     return cached_url(endpoint, **values, **args, _external=external)

@@ -51,7 +51,15 @@ PAGE_FORBIDDEN = {"iframe", "frame", "object", "embed", "svg", "math", "style", 
 FORBIDDEN_ELEMENTS = PAGE_FORBIDDEN | {"script", "img", "link", "meta", "form", "input", "button", "textarea"}
 # The htmx attributes our own templates put on cards and pages.
 TEMPLATE_HTMX = {"hx-get", "hx-target", "hx-swap", "hx-push-url", "hx-trigger"}
-PAGE_HTMX = TEMPLATE_HTMX | {"hx-headers", "hx-history", "hx-post", "hx-replace-url", "hx-swap-oob", "hx-sync"}
+PAGE_HTMX = TEMPLATE_HTMX | {
+    "hx-headers",
+    "hx-history",
+    "hx-post",
+    "hx-replace-url",
+    "hx-swap-oob",
+    "hx-sync",
+    "hx-vals",
+}
 URL_ATTRIBUTES = {"href", "src", "action", "formaction", "data", "poster", "xlink:href"}
 ATOM = "{http://www.w3.org/2005/Atom}"
 
@@ -71,7 +79,7 @@ def assert_safe(region):
             if name.startswith(("hx-", "data-hx")):
                 assert name in TEMPLATE_HTMX and "PWNED" not in value, element
                 if name == "hx-get":
-                    assert re.match(r"/(en|zh)/articles/[a-z0-9-]+/card\?", value), element
+                    assert re.match(r"/(en|zh)/articles/[a-z0-9-]+(/card)?\?", value), element
             if name == "href":
                 assert value.startswith(("http://", "https://", "mailto:", "/")), element
                 assert not value.startswith("//"), element

@@ -60,8 +60,8 @@ def test_card_toggle_returns_only_that_card(client, make_article):
     assert response.status_code == 200
     assert [card["id"] for card in page.select("article")] == ["card-open-models-reach-the-classroom"]
     assert title_lines(page) == [("zh-Hans", "开源模型走进课堂")]
-    # The interface stays in the page's language.
-    assert page.select_one(".published time").get_text() == "12h ago"
+    # The whole card is in its language, times too.
+    assert page.select_one(".published time").get_text() == "12小时前"
     assert page.select_one(".toggle a[aria-current]")["id"] == "card-open-models-reach-the-classroom-zh"
     assert "<html" not in response.get_data(as_text=True)
 
@@ -69,7 +69,7 @@ def test_card_toggle_returns_only_that_card(client, make_article):
 def test_card_toggle_both_and_full(client, make_article):
     make_article()
     page = soup(client.get("/zh/articles/open-models-reach-the-classroom/card?show=both&full=1", headers=htmx()))
-    assert [p["lang"] for p in page.select(".prose")] == ["zh-Hans", "en"]
+    assert [p["lang"] for p in page.select(".prose")] == ["zh-Hans", "en"] * 2
 
 
 def test_card_toggle_without_javascript_goes_to_the_article_in_that_language(client, make_article):
@@ -78,9 +78,9 @@ def test_card_toggle_without_javascript_goes_to_the_article_in_that_language(cli
     links = {a["id"]: (a["href"], a["hx-get"]) for a in page.select(".card .toggle a")}
     slug = "open-models-reach-the-classroom"
     assert links == {
-        f"card-{slug}-en": (f"/en/articles/{slug}?view=one", f"/en/articles/{slug}/card?show=en"),
-        f"card-{slug}-zh": (f"/zh/articles/{slug}?view=one", f"/en/articles/{slug}/card?show=zh"),
-        f"card-{slug}-both": (f"/en/articles/{slug}?view=both", f"/en/articles/{slug}/card?show=both"),
+        f"card-{slug}-en": (f"/en/articles/{slug}?view=one#card-{slug}", f"/en/articles/{slug}/card?show=en"),
+        f"card-{slug}-zh": (f"/zh/articles/{slug}?view=one#card-{slug}", f"/en/articles/{slug}/card?show=zh"),
+        f"card-{slug}-both": (f"/en/articles/{slug}?view=both#card-{slug}", f"/en/articles/{slug}/card?show=both"),
     }
 
     response = client.get(f"/en/articles/{slug}/card?show=zh")
@@ -122,8 +122,8 @@ def test_clock_refreshes_each_stamp_in_the_page_language(client):
 
     assert response.status_code == 200
     assert [(s["hx-swap-oob"], s.get_text()) for s in spans] == [
-        (f"innerHTML:time[datetime='{stamp}']", "5分钟前"),
-        (f"innerHTML:time[datetime='{other}']", "3小时前"),
+        (f"innerHTML:time[datetime='{stamp}']:lang(zh-Hans)", "5分钟前"),
+        (f"innerHTML:time[datetime='{other}']:lang(zh-Hans)", "3小时前"),
     ]
 
 
