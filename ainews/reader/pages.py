@@ -171,7 +171,13 @@ def card_list(template, tag=None, **context):
     if since and wants_fragment() and request.headers.get("HX-Target") == "new-articles":
         articles = Article.published_since(since, now, tag, limit=PER_PAGE)
         return render_page(
-            template, block="new_cards", articles=articles, new_since=since_stamp(now), tag=tag, langs=langs, **context
+            template,
+            block="new_cards",
+            articles=articles,
+            new_since=since_stamp(told_as_of(articles, since)),
+            tag=tag,
+            langs=langs,
+            **context,
         )
     articles, has_next = Article.feed_page(page, PER_PAGE, sort=sort, tag=tag, pages=last - page + 1, now=now)
     if not articles and page > 1:
@@ -187,9 +193,22 @@ def card_list(template, tag=None, **context):
         sort=sort,
         tag=tag,
         langs=langs,
-        new_since=since_stamp(now) if sort == "new" and page == 1 else None,
+        new_since=since_stamp(told_as_of(articles)) if sort == "new" and page == 1 else None,
         **context,
     )
+
+
+def told_as_of(articles, otherwise=None):
+    """The moment a newest-first list is told as of: its newest article's publish time.
+
+    Taken from the data, not the clock, so the same list is the same page
+    (its ETag holds, caches keep it); whatever is published after it is
+    what the page clock counts as new.
+    """
+    return articles[0].published_at if articles else otherwise or NOTHING_YET
+
+
+NOTHING_YET = datetime(2000, 1, 1, tzinfo=timezone.utc)  # before any article: every article is new
 
 
 # A list's moment, to the microsecond: an article published in the same
