@@ -30,6 +30,11 @@ def create_tables():
 
 # What reader pages show: a change to any of these tables may change a page.
 SHOWN_TABLES = ("article", "tag", "articletag")
+# Columns of those tables whose changes are not changes of content. Views
+# are written every second while people read: counted as changes, they
+# would make every cached page last about a second. Lists show counts up
+# to a minute old instead, as the page cache's key holds the minute.
+NOT_CONTENT = {"article": {"views"}}
 
 
 def install_change_counter(db):
@@ -37,7 +42,8 @@ def install_change_counter(db):
 
     Cached pages (ainews/cache.py) are keyed by it. The triggers run inside
     the writing transaction, so a reader sees the new version exactly when it
-    sees the new rows, whatever process or tool made the change.
+    sees the new rows, whatever process or tool made the change. They are
+    made again at every `flask init-db`, so that new columns count too.
     """
     if not isinstance(db, SqliteDatabase):
         return
@@ -47,10 +53,20 @@ def install_change_counter(db):
     db.execute_sql("INSERT OR IGNORE INTO sitestate (id, version) VALUES (1, 0)")
     for table in SHOWN_TABLES:
         for event in ("INSERT", "UPDATE", "DELETE"):
+            name = f"{table}_{event.lower()}_changes_site"
+            db.execute_sql(f"DROP TRIGGER IF EXISTS {name}")
             db.execute_sql(
-                f"CREATE TRIGGER IF NOT EXISTS {table}_{event.lower()}_changes_site AFTER {event} ON {table} "  # nosec B608 # names from the constants above
+                f"CREATE TRIGGER {name} AFTER {changing(db, table, event)} ON {table} "  # nosec B608 # names from the constants above and the schema
                 "BEGIN UPDATE sitestate SET version = version + 1 WHERE id = 1; END"
             )
+
+
+def changing(db, table, event):
+    """The trigger event: an UPDATE only of the columns that are content."""
+    if event != "UPDATE" or table not in NOT_CONTENT:
+        return event
+    columns = [column.name for column in db.get_columns(table) if column.name not in NOT_CONTENT[table]]
+    return "UPDATE OF " + ", ".join(f'"{column}"' for column in columns)
 
 
 def content_version(db=None):
