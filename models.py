@@ -22,7 +22,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from ainews import rules
 from ainews.clock import utcnow
-from ainews.db import db_wrapper, lock_table, write_transaction
+from ainews.db import Prepared, database, db_wrapper, load_rows, lock_table, write_transaction
 from ainews.rules import SCORES, SESSION_LIFETIME, STATUSES
 
 
@@ -120,22 +120,27 @@ class Article(BaseModel):
         )
 
     @classmethod
-    def published(cls, sort="new"):
+    def published(cls, sort="new", now=None):
         """Published articles whose publish time has come: newest first, or by a score (ties: newest)."""
         order = [getattr(cls, sort).desc()] if sort in SCORES else []
         return (
             cls.select()
-            .where((cls.status == "published") & (cls.published_at <= utcnow()))
+            .where((cls.status == "published") & (cls.published_at <= (now or utcnow())))
             .order_by(*order, cls.published_at.desc(), cls.id.desc())
         )
 
     @classmethod
+    def tagged(cls, query, tag):
+        return query.where(cls.id.in_(ArticleTag.select(ArticleTag.article).where(ArticleTag.tag == tag)))
+
+    @classmethod
     def feed_page(cls, page, per_page=20, sort="new", tag=None):
         """One page of the feed (or of one tag), tags attached, and whether a next page exists."""
-        query = cls.published(sort)
+        values = {"now": db_now(), "limit": per_page + 1, "offset": (page - 1) * per_page}
         if tag is not None:
-            query = query.where(cls.id.in_(ArticleTag.select(ArticleTag.article).where(ArticleTag.tag == tag)))
-        rows = list(query.offset((page - 1) * per_page).limit(per_page + 1))
+            values["tag"] = tag.id if isinstance(tag, Tag) else tag
+        cursor = FEED_PAGES[sort, tag is not None].execute(database(), **values)
+        rows = load_rows(cls, cursor)
         articles = rows[:per_page]
         attach_tags(articles)
         return articles, len(rows) > per_page
@@ -143,17 +148,14 @@ class Article(BaseModel):
     @classmethod
     def count_published(cls, tag=None):
         query = cls.published().order_by()
-        if tag is not None:
-            query = query.where(cls.id.in_(ArticleTag.select(ArticleTag.article).where(ArticleTag.tag == tag)))
-        return query.count()
+        return (query if tag is None else cls.tagged(query, tag)).count()
 
     @classmethod
     def get_published(cls, slug):
         """The published article with this slug, tags attached, or None."""
-        article = cls.published().where(cls.slug == slug).first()
-        if article is not None:
-            attach_tags([article])
-        return article
+        found = load_rows(cls, PUBLISHED_BY_SLUG.execute(database(), now=db_now(), slug=slug))
+        attach_tags(found)
+        return found[0] if found else None
 
     @classmethod
     def unique_slug(cls, title_en, title_zh=""):
@@ -202,10 +204,19 @@ class ArticleTag(BaseModel):
 
 def tags_with_counts():
     """Every tag that has published articles, with their number, the largest first."""
-    published = Article.published().order_by().select(Article.id)
+    cursor = TAGS_WITH_COUNTS.execute(database(), now=db_now())
+    rows = list(cursor)
+    tags = load_rows(Tag, (row[:-1] for row in rows))
+    for tag, row in zip(tags, rows, strict=True):
+        tag.count = row[-1]
+    return tags
+
+
+def tags_with_counts_query(now):
+    published = Article.published(now=now).order_by().select(Article.id)
     count = fn.COUNT(ArticleTag.id)
-    return list(
-        Tag.select(Tag, count.alias("count"))
+    return (
+        Tag.select(*Tag._meta.sorted_fields, count.alias("count"))
         .join(ArticleTag)
         .where(ArticleTag.article.in_(published))
         .group_by(Tag.id)
@@ -220,14 +231,25 @@ def attach_tags(articles):
         article.tags = []
     if not by_id:
         return
-    query = (
-        ArticleTag.select(ArticleTag.article, Tag)
+    ids = list(by_id)
+    if len(ids) > PREPARED_TAG_LISTS:  # an export, say: its SQL is built but once
+        rows = list(tags_of(*ids).tuples())
+    else:
+        if len(ids) not in TAGS_OF:
+            TAGS_OF[len(ids)] = Prepared(tags_of, *[STAND_IN_ID + n for n in range(len(ids))])
+        rows = list(TAGS_OF[len(ids)].execute(database(), *ids))
+    for (article_id, *_), tag in zip(rows, load_rows(Tag, (row[1:] for row in rows)), strict=True):
+        by_id[article_id].tags.append(tag)
+
+
+def tags_of(*ids):
+    """The tags of the articles with these ids: (article id, the tag's columns), by English name."""
+    return (
+        ArticleTag.select(ArticleTag.article, *Tag._meta.sorted_fields)
         .join(Tag)
-        .where(ArticleTag.article.in_(list(by_id)))
+        .where(ArticleTag.article.in_(ids))
         .order_by(Tag.name_en)
     )
-    for link in query:
-        by_id[link.article_id].tags.append(link.tag)
 
 
 def set_tags(article, tags):
@@ -236,6 +258,42 @@ def set_tags(article, tags):
         ArticleTag.delete().where(ArticleTag.article == article).execute()
         for tag in tags:
             ArticleTag.create(article=article, tag=tag)
+
+
+# Reader pages' queries, their SQL built once (see `Prepared`). Stand-ins: values
+# no real query has, for Prepared to find among the SQL's parameters.
+STAND_IN_ID = -(10**9)
+STAND_IN_NOW = datetime(1900, 1, 1, 0, 0, 1)  # as the database gets it: naive UTC
+
+
+def db_now():
+    """Now, as the database gets a publish time."""
+    return Article.published_at.db_value(utcnow())
+
+
+FEED_PAGES = {
+    (sort, tagged): Prepared(
+        lambda now, limit, offset, sort=sort, tagged=tagged, **tag: (
+            (Article.tagged(Article.published(sort, now), tag["tag"]) if tagged else Article.published(sort, now))
+            .limit(limit)
+            .offset(offset)
+        ),
+        now=STAND_IN_NOW,
+        limit=STAND_IN_ID + 1,
+        offset=STAND_IN_ID + 2,
+        **({"tag": STAND_IN_ID + 3} if tagged else {}),
+    )
+    for sort in ("new", *SCORES)
+    for tagged in (False, True)
+}
+PUBLISHED_BY_SLUG = Prepared(
+    lambda now, slug: Article.published(now=now).where(Article.slug == slug).limit(1),
+    now=STAND_IN_NOW,
+    slug="\x00stand-in",
+)
+TAGS_WITH_COUNTS = Prepared(tags_with_counts_query, now=STAND_IN_NOW)
+TAGS_OF = {}  # Prepared queries by the number of articles, up to:
+PREPARED_TAG_LISTS = 100
 
 
 class Editor(BaseModel):

@@ -117,8 +117,13 @@ def template_inputs(environment, name):
     return frozenset(names)
 
 
+PLAIN = (str, int, float, bool, type(None))
+
+
 def frozen(value):
     """A hashable stand-in for a context value: models by their columns (and tags), lists as tuples."""
+    if type(value) in PLAIN:
+        return value
     if isinstance(value, Model):
         tags = getattr(value, "tags", None)
         return (type(value).__name__, tuple(value.__data__.items()), frozen(tags) if tags is not None else None)
@@ -130,6 +135,9 @@ def frozen(value):
     return value
 
 
+_read_names = {}  # (environment, template name): its inputs, sorted; a template's source is fixed once loaded
+
+
 def template_key(context, name, variables, ambient):
     """The cache key of template `name` rendered in `context` with `variables` added.
 
@@ -139,8 +147,11 @@ def template_key(context, name, variables, ambient):
     the clock) comes in as `ambient`.
     """
     environment = context.environment
+    names = _read_names.get((environment, name))
+    if names is None:
+        names = _read_names[environment, name] = tuple(sorted(template_inputs(environment, name)))
     values = []
-    for var in sorted(template_inputs(environment, name)):
+    for var in names:
         value = variables[var] if var in variables else context.get(var)
         if value is not environment.globals.get(var):
             values.append((var, frozen(value)))

@@ -4,7 +4,7 @@
 models.py are built on it.
 """
 
-from peewee import PostgresqlDatabase, SqliteDatabase
+from peewee import CharField, Field, ForeignKeyField, IntegerField, PostgresqlDatabase, SqliteDatabase, TextField
 from playhouse.db_url import connect
 from playhouse.flask_utils import FlaskDB
 
@@ -67,3 +67,80 @@ def lock_table(model):
     db = database()
     if isinstance(db, PostgresqlDatabase):
         db.execute_sql(f'LOCK TABLE "{model._meta.table_name}" IN SHARE ROW EXCLUSIVE MODE')
+
+
+# Reading rows cheaply --------------------------------------------------------
+
+
+class Prepared:
+    """A query whose SQL Peewee builds once per database, then runs again with new values.
+
+    Building the SQL of a feed page's two queries cost as much as SQLite
+    took to run them and make their rows together (profiled 2026-11-30,
+    docs/benchmarks.md). `build(...)` returns the Peewee query; it is
+    called once with stand-in values (positional or named), which are then
+    found among the SQL's parameters and replaced by the real ones at each
+    run. So the query is still written once, with the models, in Peewee.
+    """
+
+    def __init__(self, build, *positional, **stand_ins):
+        self.build, self.positional, self.stand_ins, self.by_database = build, positional, stand_ins, {}
+
+    def execute(self, db, *positional, **values):
+        """Run the query with new values for the stand-ins; returns the cursor."""
+        if type(db) not in self.by_database:
+            self.by_database[type(db)] = self.prepare()
+        sql, params, slots = self.by_database[type(db)]
+        params = list(params)
+        for slot, value in zip(slots, [*positional, *(values[name] for name in self.stand_ins)], strict=True):
+            params[slot] = value
+        return db.execute_sql(sql, params)
+
+    def prepare(self):
+        """The SQL, its parameters, and where in them each stand-in is."""
+        sql, params = self.build(*self.positional, **self.stand_ins).sql()
+        slots = []
+        for stand_in in [*self.positional, *self.stand_ins.values()]:
+            found = [n for n, param in enumerate(params) if param == stand_in]
+            if len(found) != 1:
+                raise ValueError(f"{stand_in!r} is not one parameter of {sql}")
+            slots.append(found[0])
+        return sql, params, slots
+
+
+def passes_through(field):
+    """Whether SQLite and psycopg give this field's values as Peewee would make them: integers and text.
+
+    Everything else is converted: dates (text on SQLite, without a zone on
+    PostgreSQL), booleans (integers on SQLite), and any field of a kind
+    not known here.
+    """
+    kind = type(field.rel_field if isinstance(field, ForeignKeyField) else field)
+    return kind.python_value is Field.python_value and kind.adapt in (
+        IntegerField.adapt,
+        CharField.adapt,
+        TextField.adapt,
+    )
+
+
+def load_rows(model, cursor, fields=None):
+    """Model instances from rows of `fields` (all the model's, in order, by default).
+
+    What Peewee does for each row, without its per-value work: only dates
+    and booleans need converting from what SQLite and psycopg give, the
+    rest is kept as it comes. Half the time of a rendered feed page went
+    into Peewee's building of the SQL and the objects.
+    """
+    fields = fields or model._meta.sorted_fields
+    names = [field.name for field in fields]
+    converters = [(field.name, field.python_value) for field in fields if not passes_through(field)]
+    loaded = []
+    for row in cursor:
+        instance = model.__new__(model)
+        data = instance.__data__ = dict(zip(names, row, strict=True))
+        for name, convert in converters:
+            data[name] = convert(data[name])
+        instance._dirty = set()
+        instance.__rel__ = {}
+        loaded.append(instance)
+    return loaded

@@ -15,6 +15,8 @@ from markupsafe import Markup
 
 from ainews import search
 from ainews.cache import CARDS, memo, template_key
+from ainews.clock import utcnow
+from ainews.http_cache import static_fingerprint
 from ainews.i18n import (
     HTML_LANGS,
     LANG_NAMES,
@@ -40,6 +42,7 @@ def init_app(app):
     """The template helpers every reader page uses, and links that keep the page's language."""
     app.jinja_env.install_gettext_callables(page_gettext, page_ngettext, newstyle=True)
     app.jinja_env.globals.update(
+        url_for=template_url_for,
         tr=tr,
         texts=texts,
         analysis_texts=analysis_texts,
@@ -185,6 +188,17 @@ def _cached_url(host_url, lang, endpoint, values):
     return url_for(endpoint, **dict(values))
 
 
+def template_url_for(endpoint, **values):
+    """Templates' url_for, from the cache: every page builds the same dozen URLs.
+
+    A static file's URL carries its current fingerprint (`http_cache`), so
+    an edited file still gets a new URL at once.
+    """
+    if endpoint == "static" and "v" not in values:
+        values["v"] = static_fingerprint(values.get("filename", ""))
+    return cached_url(endpoint, **values)
+
+
 def card_page_url(slug, show):
     """The page that shows an article as a card toggle would: for links without JavaScript."""
     if show == "both":
@@ -209,15 +223,17 @@ def render_card(context, article):
     cards are cached, keyed by every value the card template reads (found
     in the template itself: see `cache.template_key`) and by what the
     helpers it calls read besides their arguments: the page language, the
-    site's address, the search terms and the relative times.
+    site's address, the search terms and the relative times. What is the
+    same for every card of a page is looked up once per request.
     """
+    page = g.get("card_page")
+    if page is None:
+        page = g.card_page = (current_lang(), request.host_url, tuple(g.get("search_terms") or ()), utcnow())
     lang = context.get("lang")
     ambient = (
-        current_lang(),
-        request.host_url,
-        tuple(g.get("search_terms") or ()),
-        relative_text(article.published_at, lang) if article.published_at else None,
-        relative_text(article.updated_at, lang) if article.updated_at else None,
+        *page[:3],
+        relative_text(article.published_at, lang, page[3]) if article.published_at else None,
+        relative_text(article.updated_at, lang, page[3]) if article.updated_at else None,
     )
     key = template_key(context, CARD_TEMPLATE, {"article": article}, ambient)
     html = CARDS.get(key)
