@@ -14,7 +14,7 @@ from jinja2_fragments.flask import render_block
 from markupsafe import Markup
 
 from ainews import search
-from ainews.cache import CARDS, memo, template_key
+from ainews.cache import CARDS, Bounded, template_key
 from ainews.clock import utcnow
 from ainews.http_cache import static_fingerprint
 from ainews.i18n import (
@@ -180,12 +180,14 @@ def cached_url(endpoint, **values):
     of 20 cards builds about 150, the same ones page after page, and
     building them was a fifth of the page's cost.
     """
-    return _cached_url(request.host_url, current_lang(), endpoint, tuple(values.items()))
+    key = (request.host_url, current_lang(), endpoint, tuple(values.items()))
+    url = URLS.get(key)
+    if url is None:
+        url = URLS.put(key, url_for(endpoint, **values))
+    return url
 
 
-@memo(8192)
-def _cached_url(host_url, lang, endpoint, values):
-    return url_for(endpoint, **dict(values))
+URLS = Bounded(8192)  # a page asks for about forty, the same ones page after page
 
 
 def template_url_for(endpoint, **values):
