@@ -14,13 +14,14 @@ bounded dict:
 - `CARDS`: rendered cards, keyed by everything the card template reads: see
   `card_key`.
 
-On SQLite the database keeps a change counter, bumped by triggers on every
-change to articles, tags and their links (`schema.install_change_counter`).
-One read of it tells whether a cached page is still the page the database
-would give. The minute is part of the key too, so "12h ago" texts and
-scheduled articles are at most a minute late, as they are with the page
-clock anyway. On PostgreSQL there is no counter (one shared row would make
-every writer wait for every other), and list pages are rendered each time.
+The database keeps a change counter, bumped by triggers on every change
+to articles, tags and their links, views aside (`schema.install_change_counter`;
+on PostgreSQL a sum of rows that writers update at commit without waiting
+for each other). One read of it tells whether a cached page is still the
+page the database would give, whichever process or server wrote last. The
+minute is part of the key too, so "12h ago" texts, scheduled articles and
+view counts are at most a minute late, as they are with the page clock
+anyway.
 """
 
 import threading

@@ -6,7 +6,6 @@ import pytest
 from ainews import cache
 from ainews.db import database
 from ainews.schema import content_version
-from conftest import sqlite_only
 from models import Article
 
 ARTICLE = "/en/articles/open-models"
@@ -25,7 +24,6 @@ def views_shown(client, url="/en/"):
     return html.split('<span class="views">', 1)[1].split("<", 1)[0]
 
 
-@sqlite_only("no change counter on PostgreSQL yet")
 def test_a_counted_view_leaves_the_change_counter_alone(client, make_article):
     article = make_article(slug="open-models")
     with database().connection_context():
@@ -38,7 +36,6 @@ def test_a_counted_view_leaves_the_change_counter_alone(client, make_article):
         assert content_version() != before
 
 
-@sqlite_only("no page cache on PostgreSQL yet")
 def test_the_feed_shows_counts_up_to_a_minute_old(client, make_article, minute, count_queries):
     make_article(slug="open-models")
     assert views_shown(client) == "0 views"
