@@ -10,7 +10,16 @@ size (raw, gzip and brotli), then starts gunicorn (gthread) on 127.0.0.1
 and drives each route with wrk for a bounded time. Throughput is also shown
 as a ratio to /healthz measured on the same server just before that route,
 so the figures compare across machines. `--database-url postgresql://…` measures
-that database instead (filled with the first --articles size if empty).
+that database instead (filled with the first --articles size if empty), and
+then SQLite's /healthz, to print PostgreSQL's feed as a share of it.
+
+The workers listen with SO_REUSEPORT, as `make serve` does
+(`--no-reuse-port` for one shared socket); the "busiest" column is the
+busiest worker's share of the workers' CPU time during that route (50% is
+even with two workers). One route loads the cached feed while a thread
+opens 20 article pages a second, so views are counted and written
+meanwhile. A second server with CACHE_PAGES=0 measures the feed and a tag
+page rendered afresh. The targets of issue 13 are printed last.
 
 wrk is Debian's package: `apt-get install wrk`. Everything printed is also
 written to bench/out/.
