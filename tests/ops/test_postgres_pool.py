@@ -89,3 +89,15 @@ def test_one_bump_per_transaction_and_none_for_views(db, make_article):
         conn.execute("UPDATE article SET hot = 50 WHERE id = ANY(%s)", ([a.id for a in articles],))
         conn.execute("DELETE FROM articletag")
     assert content_version() == before + 1
+
+
+def test_a_connection_the_server_closed_is_replaced(app, client, monkeypatch):
+    """A connection that waited in the pool is checked before use (one just given back is not: no round trip)."""
+    pool = app.config["DATABASE"]
+    monkeypatch.setattr(pool, "PING_AFTER", 0)  # every connection has waited long enough
+    first = backend_pid()
+    with psycopg.connect(TEST_DATABASE_URL) as admin:
+        admin.execute("SELECT pg_terminate_backend(%s)", (first,))
+    assert client.get("/healthz").status_code == 200
+    assert client.get("/en/").status_code == 200
+    assert backend_pid() != first
