@@ -129,12 +129,26 @@ class Article(BaseModel):
     @classmethod
     def published(cls, sort="new", now=None):
         """Published articles whose publish time has come: newest first, or by a score (ties: newest)."""
-        order = [getattr(cls, sort).desc()] if sort in SCORES else []
         return (
             cls.select()
             .where((cls.status == "published") & (cls.published_at <= (now or utcnow())))
-            .order_by(*order, cls.published_at.desc(), cls.id.desc())
+            .order_by(*cls.feed_order(sort))
         )
+
+    @classmethod
+    def feed_order(cls, sort):
+        return [*([getattr(cls, sort).desc()] if sort in SCORES else []), cls.published_at.desc(), cls.id.desc()]
+
+    @classmethod
+    def tag_page(cls, sort, now, tag, limit, offset):
+        """One page of a tag's articles: the ids first, then their rows.
+
+        Asked for whole rows at once, SQLite read every article of the tag
+        and sorted them (43 ms for a tag of 9,000 at 100,000 articles); for
+        ids alone it reads the feed's index in order and stops at the page.
+        """
+        ids = cls.tagged(cls.published(sort, now).select(cls.id), tag).limit(limit).offset(offset)
+        return cls.select().where(cls.id.in_(ids)).order_by(*cls.feed_order(sort))
 
     @classmethod
     def tagged(cls, query, tag):
@@ -281,9 +295,9 @@ def db_now():
 FEED_PAGES = {
     (sort, tagged): Prepared(
         lambda now, limit, offset, sort=sort, tagged=tagged, **tag: (
-            (Article.tagged(Article.published(sort, now), tag["tag"]) if tagged else Article.published(sort, now))
-            .limit(limit)
-            .offset(offset)
+            Article.tag_page(sort, now, tag["tag"], limit, offset)
+            if tagged
+            else Article.published(sort, now).limit(limit).offset(offset)
         ),
         now=STAND_IN_NOW,
         limit=STAND_IN_ID + 1,
