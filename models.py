@@ -274,11 +274,21 @@ def tags_of(*ids):
 
 
 def set_tags(article, tags):
-    """Replace an article's tags."""
+    """Replace an article's tags, touching only the links that change.
+
+    Each link written or deleted makes the search index's triggers
+    rewrite the article's row: rewriting every link at every save made a
+    save on PostgreSQL five times the work with two tags (50 ms against
+    10 at 500 articles, 2026-11-30).
+    """
+    wanted = {tag.id for tag in tags}
     with write_transaction():
-        ArticleTag.delete().where(ArticleTag.article == article).execute()
+        present = {link.tag_id for link in ArticleTag.select(ArticleTag.tag).where(ArticleTag.article == article)}
+        if present - wanted:
+            ArticleTag.delete().where((ArticleTag.article == article) & ArticleTag.tag.in_(present - wanted)).execute()
         for tag in tags:
-            ArticleTag.create(article=article, tag=tag)
+            if tag.id not in present:
+                ArticleTag.create(article=article, tag=tag)
 
 
 # Reader pages' queries, their SQL built once (see `Prepared`). Stand-ins: values
