@@ -6,6 +6,7 @@ template for every page that shows articles, from the card cache when it
 can.
 """
 
+from collections import namedtuple
 from urllib.parse import urlsplit
 
 from flask import current_app, g, has_request_context, render_template, request, url_for
@@ -217,6 +218,10 @@ def card_swap_url(slug, show, full):
 # Cards and pages ---------------------------------------------------------------
 
 
+# What the cards of one page share, looked up once per request.
+CardsPage = namedtuple("CardsPage", "lang host_url search_terms now")
+
+
 @pass_context
 def render_card(context, article):
     """The card template for `article` in the calling template's context, as {% include %} would render it.
@@ -228,14 +233,16 @@ def render_card(context, article):
     site's address, the search terms and the relative times. What is the
     same for every card of a page is looked up once per request.
     """
-    page = g.get("card_page")
+    page = g.get("cards_page")
     if page is None:
-        page = g.card_page = (current_lang(), request.host_url, tuple(g.get("search_terms") or ()), utcnow())
+        page = g.cards_page = CardsPage(current_lang(), request.host_url, tuple(g.get("search_terms") or ()), utcnow())
     lang = context.get("lang")
     ambient = (
-        *page[:3],
-        relative_text(article.published_at, lang, page[3]) if article.published_at else None,
-        relative_text(article.updated_at, lang, page[3]) if article.updated_at else None,
+        page.lang,
+        page.host_url,
+        page.search_terms,
+        relative_text(article.published_at, lang, page.now) if article.published_at else None,
+        relative_text(article.updated_at, lang, page.now) if article.updated_at else None,
     )
     key = template_key(context, CARD_TEMPLATE, {"article": article}, ambient)
     html = CARDS.get(key)
