@@ -26,7 +26,7 @@ from ainews.web import current_lang
 def create_app(test_config=None):
     app = Flask(__name__, instance_relative_config=True)
     load_config(app, test_config)
-    app.config["DATABASE"] = open_database(database_url(app))
+    app.config["DATABASE"] = open_database(database_url(app), app.config["DATABASE_POOL_SIZE"])
     db_wrapper.init_app(app)
     app.extensions["view_counter"] = ViewCounter(app.config["DATABASE"], app.config["VIEW_FLUSH_SECONDS"])
     if not app.config.get("TESTING"):

@@ -18,6 +18,16 @@ workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 threads = int(os.environ.get("THREADS", "4"))
 bind = os.environ.get("BIND") or f"127.0.0.1:{os.environ.get('PORT', '5000')}"
 
+# Each worker listens on a socket of its own (SO_REUSEPORT), and the kernel
+# spreads new connections over them. With one shared socket, the worker
+# that woke first took every connection a client opened at once: under
+# wrk, all of its keep-alive connections could land on one worker, and
+# throughput went from one run to the next between one and two workers'
+# worth (bench/wrk.py prints the busiest worker's share of CPU time).
+# Not for a Unix socket, nor port 0 (any free port: each worker would get
+# another one).
+reuse_port = not bind.startswith("unix:") and not bind.endswith(":0")
+
 # Method, path (the query is left out: it holds what readers search for),
 # status, bytes and time taken in milliseconds.
 accesslog = "-"

@@ -30,6 +30,9 @@ def load_config(app, test_config):
         VIEW_FLUSH_SECONDS=float(os.environ.get("VIEW_FLUSH_SECONDS", "1")),
         # 0 leaves compression to a reverse proxy in front.
         COMPRESS=os.environ.get("COMPRESS", "1") != "0",
+        # PostgreSQL connections each process keeps open (ainews/db.py): by
+        # default one per gunicorn thread, one for the view counter, one spare.
+        DATABASE_POOL_SIZE=int(os.environ.get("DATABASE_POOL_SIZE") or int(os.environ.get("THREADS", "4")) + 2),
         # 0 renders every list page afresh (ainews/cache.py): to measure rendering.
         CACHE_PAGES=os.environ.get("CACHE_PAGES", "1") != "0",
         # The address readers use, e.g. https://news.example: every absolute

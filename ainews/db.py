@@ -4,13 +4,28 @@
 models.py are built on it.
 """
 
-from peewee import PostgresqlDatabase, SqliteDatabase
-from playhouse.db_url import connect
+import time
+
+from peewee import CharField, Field, ForeignKeyField, IntegerField, PostgresqlDatabase, SqliteDatabase, TextField
+from playhouse.db_url import connect, parse
 from playhouse.flask_utils import FlaskDB
+from playhouse.pool import PooledPostgresqlDatabase
 
 # One connection per request, opened and closed by FlaskDB; static files
 # and the health check need none.
 db_wrapper = FlaskDB(excluded_routes=("static", "ops.healthz"))
+
+
+class BaseModel(db_wrapper.Model):
+    """Every model of ours, on the database `db_wrapper` is bound to."""
+
+
+# PostgreSQL connections per process (DATABASE_POOL_SIZE in ainews/config.py
+# by default: gunicorn's threads, the view counter's flush and one spare).
+# Every app server's processes together must stay under the server's
+# max_connections (docs/postgresql.md).
+DEFAULT_POOL_SIZE = 6
+POOL_WAIT_SECONDS = 10
 
 SQLITE_PRAGMAS = {
     "journal_mode": "wal",
@@ -22,19 +37,67 @@ SQLITE_PRAGMAS = {
 }
 
 
-def open_database(url):
-    """Connect to a database URL; SQLite with our pragmas, through a pool of connections.
+def open_database(url, pool_size=DEFAULT_POOL_SIZE):
+    """Connect to a database URL through a pool of connections: SQLite with our pragmas, or PostgreSQL.
 
     Opening a SQLite connection and setting its pragmas cost about 1 ms,
-    as much as a whole /healthz answer (measured); the pool keeps each
-    thread's connection open between requests.
+    as much as a whole /healthz answer (measured); a PostgreSQL connection
+    costs more (a process forked on the server): /healthz answered 216
+    requests a second without a pool. The pool keeps each connection open
+    between requests. `pool_size` caps a process's PostgreSQL connections
+    (DATABASE_POOL_SIZE); a request waits up to POOL_WAIT_SECONDS for one.
     """
     if url.startswith("sqlite:"):
         url = "sqlite+pool:" + url.removeprefix("sqlite:")
     if url.startswith("sqlite+pool:"):
         # A pooled connection serves one thread at a time, but not always the same one.
         return connect(url, pragmas=SQLITE_PRAGMAS, max_connections=64, stale_timeout=600, check_same_thread=False)
+    for scheme in ("postgres://", "postgresql://"):
+        if url.startswith(scheme):
+            url = "postgresql+pool://" + url.removeprefix(scheme)
+    if url.startswith(("postgres+pool:", "postgresql+pool:")):
+        # One pool per process and database, however many apps are made
+        # (the tests make one per test): connections are the server's to count.
+        key = (url, pool_size)
+        if key not in POSTGRES_POOLS:
+            settings = parse(url.replace("postgres+pool:", "postgresql+pool:"))
+            POSTGRES_POOLS[key] = PostgresPool(
+                **settings, max_connections=pool_size, stale_timeout=600, timeout=POOL_WAIT_SECONDS
+            )
+        return POSTGRES_POOLS[key]
     return connect(url)
+
+
+POSTGRES_POOLS = {}
+
+
+class PostgresPool(PooledPostgresqlDatabase):
+    """Peewee's pool of PostgreSQL connections, without a round trip for one that was just in use.
+
+    Peewee checks each connection it takes from the pool with a `SELECT 1`,
+    so that one the server closed (a restart) is replaced, not handed to a
+    request: a second round trip for every request, as many as a cached
+    page's own. A connection given back less than PING_AFTER seconds ago
+    is trusted on the driver's word (closed or broken); one that waited
+    longer is checked as before.
+    """
+
+    PING_AFTER = 1.0
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.returned_at = {}  # connection key: when it came back to the pool
+
+    def _is_closed(self, conn):
+        returned_at = self.returned_at.pop(self.conn_key(conn), None)
+        if returned_at is not None and time.monotonic() - returned_at < self.PING_AFTER:
+            return conn.closed or conn.broken
+        return super()._is_closed(conn)
+
+    def _close(self, conn, close_conn=False):
+        super()._close(conn, close_conn)
+        if not close_conn and not conn.closed:
+            self.returned_at[self.conn_key(conn)] = time.monotonic()
 
 
 def database():
@@ -67,3 +130,80 @@ def lock_table(model):
     db = database()
     if isinstance(db, PostgresqlDatabase):
         db.execute_sql(f'LOCK TABLE "{model._meta.table_name}" IN SHARE ROW EXCLUSIVE MODE')
+
+
+# Reading rows cheaply --------------------------------------------------------
+
+
+class Prepared:
+    """A query whose SQL Peewee builds once per database, then runs again with new values.
+
+    Building the SQL of a feed page's two queries cost as much as SQLite
+    took to run them and make their rows together (profiled 2026-11-30,
+    docs/benchmarks.md). `build(...)` returns the Peewee query; it is
+    called once with stand-in values (positional or named), which are then
+    found among the SQL's parameters and replaced by the real ones at each
+    run. So the query is still written once, with the models, in Peewee.
+    """
+
+    def __init__(self, build, *positional, **stand_ins):
+        self.build, self.positional, self.stand_ins, self.by_database = build, positional, stand_ins, {}
+
+    def execute(self, db, *positional, **values):
+        """Run the query with new values for the stand-ins; returns the cursor."""
+        if type(db) not in self.by_database:
+            self.by_database[type(db)] = self.prepare()
+        sql, params, slots = self.by_database[type(db)]
+        params = list(params)
+        for slot, value in zip(slots, [*positional, *(values[name] for name in self.stand_ins)], strict=True):
+            params[slot] = value
+        return db.execute_sql(sql, params)
+
+    def prepare(self):
+        """The SQL, its parameters, and where in them each stand-in is."""
+        sql, params = self.build(*self.positional, **self.stand_ins).sql()
+        slots = []
+        for stand_in in [*self.positional, *self.stand_ins.values()]:
+            found = [n for n, param in enumerate(params) if param == stand_in]
+            if len(found) != 1:
+                raise ValueError(f"{stand_in!r} is not one parameter of {sql}")
+            slots.append(found[0])
+        return sql, params, slots
+
+
+def passes_through(field):
+    """Whether SQLite and psycopg give this field's values as Peewee would make them: integers and text.
+
+    Everything else is converted: dates (text on SQLite, without a zone on
+    PostgreSQL), booleans (integers on SQLite), and any field of a kind
+    not known here.
+    """
+    kind = type(field.rel_field if isinstance(field, ForeignKeyField) else field)
+    return kind.python_value is Field.python_value and kind.adapt in (
+        IntegerField.adapt,
+        CharField.adapt,
+        TextField.adapt,
+    )
+
+
+def load_rows(model, cursor, fields=None):
+    """Model instances from rows of `fields` (all the model's, in order, by default).
+
+    What Peewee does for each row, without its per-value work: only dates
+    and booleans need converting from what SQLite and psycopg give, the
+    rest is kept as it comes. Half the time of a rendered feed page went
+    into Peewee's building of the SQL and the objects.
+    """
+    fields = fields or model._meta.sorted_fields
+    names = [field.name for field in fields]
+    converters = [(field.name, field.python_value) for field in fields if not passes_through(field)]
+    loaded = []
+    for row in cursor:
+        instance = model.__new__(model)
+        data = instance.__data__ = dict(zip(names, row, strict=True))
+        for name, convert in converters:
+            data[name] = convert(data[name])
+        instance._dirty = set()
+        instance.__rel__ = {}
+        loaded.append(instance)
+    return loaded

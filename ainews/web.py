@@ -16,10 +16,11 @@ COOKIE_MAX_AGE = 365 * 24 * 3600
 
 def current_lang():
     """The page's language: its URL prefix, else (for other URLs) what the reader prefers."""
-    if "lang" not in g:
+    lang = g.get("lang")  # one look-up: a page asks about fifty times
+    if lang is None:
         prefix = request.path.split("/")[1]
-        g.lang = prefix if prefix in LANGS else preferred_lang()
-    return g.lang
+        lang = g.lang = prefix if prefix in LANGS else preferred_lang()
+    return lang
 
 
 def preferred_lang():

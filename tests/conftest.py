@@ -90,6 +90,7 @@ def app(tmp_path):
             "TESTING": True,
             "SECRET_KEY": "test-secret",
             "VIEW_FLUSH_SECONDS": 0,  # each view in the database before its page returns
+            "DATABASE_POOL_SIZE": 16,  # PostgreSQL: some tests hold eight connections at once
             "DATABASE_URL": database_url(tmp_path),
         }
     )

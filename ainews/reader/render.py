@@ -6,6 +6,7 @@ template for every page that shows articles, from the card cache when it
 can.
 """
 
+from collections import namedtuple
 from urllib.parse import urlsplit
 
 from flask import current_app, g, has_request_context, render_template, request, url_for
@@ -14,7 +15,9 @@ from jinja2_fragments.flask import render_block
 from markupsafe import Markup
 
 from ainews import search
-from ainews.cache import CARDS, memo, template_key
+from ainews.cache import CARDS, Bounded, template_key
+from ainews.clock import utcnow
+from ainews.http_cache import static_fingerprint
 from ainews.i18n import (
     HTML_LANGS,
     LANG_NAMES,
@@ -42,6 +45,7 @@ def init_app(app):
     """The template helpers every reader page uses, and links that keep the page's language."""
     app.jinja_env.install_gettext_callables(page_gettext, page_ngettext, newstyle=True)
     app.jinja_env.globals.update(
+        url_for=template_url_for,
         tr=tr,
         texts=texts,
         aligned_analysis=aligned_analysis,
@@ -186,12 +190,25 @@ def cached_url(endpoint, **values):
     of 20 cards builds about 150, the same ones page after page, and
     building them was a fifth of the page's cost.
     """
-    return _cached_url(request.host_url, current_lang(), endpoint, tuple(values.items()))
+    key = (request.host_url, current_lang(), endpoint, tuple(values.items()))
+    url = URLS.get(key)
+    if url is None:
+        url = URLS.put(key, url_for(endpoint, **values))
+    return url
 
 
-@memo(8192)
-def _cached_url(host_url, lang, endpoint, values):
-    return url_for(endpoint, **dict(values))
+URLS = Bounded(8192)  # a page asks for about forty, the same ones page after page
+
+
+def template_url_for(endpoint, **values):
+    """Templates' url_for, from the cache: every page builds the same dozen URLs.
+
+    A static file's URL carries its current fingerprint (`http_cache`), so
+    an edited file still gets a new URL at once.
+    """
+    if endpoint == "static" and "v" not in values:
+        values["v"] = static_fingerprint(values.get("filename", ""))
+    return cached_url(endpoint, **values)
 
 
 def card_page_url(slug, show):
@@ -210,6 +227,10 @@ def card_swap_url(slug, show, full):
 # Cards and pages ---------------------------------------------------------------
 
 
+# What the cards of one page share, looked up once per request.
+CardsPage = namedtuple("CardsPage", "lang host_url search_terms now")
+
+
 @pass_context
 def render_card(context, article):
     """The card template for `article` in the calling template's context, as {% include %} would render it.
@@ -218,15 +239,19 @@ def render_card(context, article):
     cards are cached, keyed by every value the card template reads (found
     in the template itself: see `cache.template_key`) and by what the
     helpers it calls read besides their arguments: the page language, the
-    site's address, the search terms and the relative times.
+    site's address, the search terms and the relative times. What is the
+    same for every card of a page is looked up once per request.
     """
+    page = g.get("cards_page")
+    if page is None:
+        page = g.cards_page = CardsPage(current_lang(), request.host_url, tuple(g.get("search_terms") or ()), utcnow())
     lang = context.get("lang")
     ambient = (
-        current_lang(),
-        request.host_url,
-        tuple(g.get("search_terms") or ()),
-        relative_text(article.published_at, lang) if article.published_at else None,
-        relative_text(article.updated_at, lang) if article.updated_at else None,
+        page.lang,
+        page.host_url,
+        page.search_terms,
+        relative_text(article.published_at, lang, page.now) if article.published_at else None,
+        relative_text(article.updated_at, lang, page.now) if article.updated_at else None,
     )
     key = template_key(context, CARD_TEMPLATE, {"article": article}, ambient)
     html = CARDS.get(key)

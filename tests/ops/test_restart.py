@@ -75,6 +75,18 @@ def port():
         return s.getsockname()[1]
 
 
+def serves(port, path):
+    """Whether the server answers 200 on `path` before the deadline (its workers may still be binding)."""
+    until = time.monotonic() + DEADLINE
+    while time.monotonic() < until:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=DEADLINE) as response:
+                return response.status == 200
+        except (ConnectionRefusedError, urllib.error.URLError):
+            time.sleep(0.05)  # polling a condition, with a deadline
+    return False
+
+
 def alive(pid):
     try:
         with open(f"/proc/{pid}/stat") as f:
@@ -110,8 +122,7 @@ def test_a_new_server_serves_at_once_after_the_master_is_killed(tmp_path, port, 
         new = Gunicorn(tmp_path, port, WEB_CONCURRENCY="1", THREADS="2")
         try:
             new.wait_for("Booting worker")
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=DEADLINE) as response:
-                assert response.status == 200
+            assert serves(port, "/healthz"), "the new server did not answer in time"
             assert time.monotonic() - started < DEADLINE
             until = time.monotonic() + DEADLINE
             while any(alive(pid) for pid in workers) and time.monotonic() < until:
@@ -133,13 +144,15 @@ def test_the_access_log_escapes_control_characters(tmp_path, port, make_article)
     server = Gunicorn(tmp_path, port, WEB_CONCURRENCY="1", THREADS="1")
     try:
         server.wait_for("Booting worker")
+        assert serves(port, "/healthz")
+        server.wait_for(r'"GET /healthz"')  # what was logged before, read and set aside
         forged = '/en/x%0a203.0.113.9%20"POST%20/editor/login"%20303%00'
-        for path in (forged, "/healthz"):
+        for path in (forged, "/robots.txt"):
             try:
                 urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=DEADLINE).close()
             except urllib.error.HTTPError as error:
                 assert error.code == 404
-        lines = server.wait_for(r'"GET /healthz"')
+        lines = server.wait_for(r'"GET /robots.txt"')
     finally:
         server.stop()
     access = [line for line in lines if '"GET ' in line or "POST /editor/login" in line]

@@ -62,6 +62,18 @@ READ_TIMEOUT = 60  # seconds any wait for gunicorn may take; only reached when i
 SERVER_VARIABLES = ("WEB_CONCURRENCY", "THREADS", "BIND", "PORT")
 
 
+def listening_hosts(port):
+    """The IPv4 addresses with a socket listening on `port`, from the kernel's table."""
+    hosts = set()
+    with open("/proc/net/tcp") as table:
+        for row in table.readlines()[1:]:
+            local, state = row.split()[1], row.split()[3]
+            address, hex_port = local.split(":")
+            if state == "0A" and int(hex_port, 16) == port:  # 0A: LISTEN
+                hosts.add(".".join(str(int(address[i : i + 2], 16)) for i in (6, 4, 2, 0)))
+    return hosts
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -123,21 +135,22 @@ class Gunicorn:
                     self.lines[stream].append(line)
         return self.lines
 
-    def booted(self, workers):
-        """Wait until it listens and `workers` workers have booted; returns (address, worker pids)."""
+    def booted(self, workers, port):
+        """Wait until `workers` workers have booted and `port` takes connections; returns (address, worker pids).
+
+        The address is where the listening sockets on `port` really are (the
+        kernel's table), whether the master listens for its workers or each
+        worker on a socket of its own (reuse_port).
+        """
         lines = self.wait_until(
-            "stderr",
-            lambda lines: (
-                sum("Booting worker" in line for line in lines) >= workers
-                and any("Listening at:" in line for line in lines)
-            ),
-            f"{workers} workers booted",
+            "stderr", lambda lines: sum("Booting worker" in line for line in lines) >= workers, f"{workers} workers"
         )
-        [address] = [
-            re.search(r"Listening at: http://(\S+)", line).group(1) for line in lines if "Listening at:" in line
-        ]
         pids = [int(re.search(r"Booting worker with pid: (\d+)", line).group(1)) for line in lines if "Booting" in line]
-        return address, pids
+        deadline = time.monotonic() + READ_TIMEOUT
+        while not (hosts := listening_hosts(port)) and time.monotonic() < deadline:
+            time.sleep(0.05)  # polling a condition, with a deadline: workers bind as they start
+        assert len(hosts) == 1, f"listening on {hosts or 'nothing'}: {self.said()}"
+        return f"{hosts.pop()}:{port}", pids
 
     def stop(self):
         """SIGTERM, as systemd sends; its exit status."""
@@ -199,7 +212,7 @@ def test_by_default_gunicorn_serves_on_localhost_with_two_threaded_workers(gunic
     port = free_port()
     server = gunicorn(PORT=str(port))
 
-    address, pids = server.booted(workers=2)
+    address, pids = server.booted(workers=2, port=port)
 
     assert address == f"127.0.0.1:{port}"  # never on a public address unless BIND says so
     assert children(server.process.pid) == set(pids) and len(pids) == 2
@@ -211,7 +224,7 @@ def test_gunicorn_takes_workers_and_address_from_the_environment(gunicorn):
     port, other = free_port(), free_port()
     server = gunicorn(WEB_CONCURRENCY="3", BIND=f"127.0.0.1:{port}", PORT=str(other))
 
-    address, pids = server.booted(workers=3)
+    address, pids = server.booted(workers=3, port=port)
 
     assert address == f"127.0.0.1:{port}"  # BIND wins over PORT
     assert children(server.process.pid) == set(pids) and len(pids) == 3
@@ -229,8 +242,9 @@ def test_gunicorn_runs_the_threads_per_worker_the_readme_states(gunicorn, enviro
 
 def test_gunicorn_logs_each_request_without_its_query_and_its_own_messages_apart(gunicorn, make_article):
     make_article()
-    server = gunicorn(PORT=str(free_port()))
-    address, _pids = server.booted(workers=2)
+    port = free_port()
+    server = gunicorn(PORT=str(port))
+    address, _pids = server.booted(workers=2, port=port)
 
     assert get(address, "/en/search?q=secret+words")[0] == 200
     assert get(address, ARTICLE)[0] == 200
@@ -326,8 +340,9 @@ def test_views_counted_from_many_threads_are_all_written(app, make_article):
 def test_gunicorn_counts_every_view_across_workers_and_a_graceful_stop(gunicorn, make_article):
     """Views still in the workers' memory are written when gunicorn stops on SIGTERM."""
     article = make_article(views=0)
-    server = gunicorn("--access-logfile", "/dev/null", VIEW_FLUSH_SECONDS="3600", BIND="127.0.0.1:0", THREADS="2")
-    address, _pids = server.booted(workers=2)
+    port = free_port()
+    server = gunicorn("--access-logfile", "/dev/null", VIEW_FLUSH_SECONDS="3600", PORT=str(port), THREADS="2")
+    address, _pids = server.booted(workers=2, port=port)
     for _ in range(40):
         assert get(address, ARTICLE)[0] == 200
     assert stored_views(article.id) == 0  # all of them still in memory

@@ -192,7 +192,6 @@ def test_a_change_made_by_another_program_shows_at_once(app, client, make_articl
     assert "Renamed Tag" in client.get("/en/tags/").get_data(as_text=True)
 
 
-@sqlite_only("PostgreSQL has no change counter, so pages are not remembered there")
 def test_a_remembered_feed_page_costs_one_query_and_changes_with_the_content(client, make_article, count_queries):
     article = make_article(title_en="First version")
     first = client.get("/en/").get_data(as_text=True)

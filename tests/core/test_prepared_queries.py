@@ -1,0 +1,84 @@
+"""Reader queries run from SQL built once (ainews.db.Prepared) and rows made into
+models without Peewee's per-value work (load_rows): the same models Peewee gives."""
+
+from datetime import timedelta
+
+import pytest
+
+from ainews.clock import utcnow
+from ainews.db import Prepared, database, load_rows
+from models import Article, ArticleTag, Tag, attach_tags, tags_with_counts
+
+
+def as_peewee_gives(query):
+    articles = list(query)
+    attach_tags(articles)
+    return articles
+
+
+def same(loaded, expected):
+    assert [a.__data__ for a in loaded] == [a.__data__ for a in expected]
+    assert [[t.__data__ for t in a.tags] for a in loaded] == [[t.__data__ for t in a.tags] for a in expected]
+
+
+@pytest.fixture
+def site(make_article, make_tag):
+    tags = [make_tag(), make_tag(slug="policy", name_en="Policy", name_zh="政策")]
+    for n in range(7):
+        make_article(
+            slug=f"story-{n}",
+            title_en=f"Story {n}",
+            hot=n * 13 % 100,
+            ai_generated=n % 2 == 0,
+            updated_at=utcnow() - timedelta(hours=1) if n % 3 == 0 else None,
+            published_at=utcnow() - timedelta(hours=n + 1),
+            tags=tags[: n % 3],
+        )
+    make_article(slug="draft", status="draft", published_at=None)
+    make_article(slug="scheduled", published_at=utcnow() + timedelta(hours=2))
+    return tags
+
+
+@pytest.mark.parametrize("sort", ["new", "hot", "quality", "impact"])
+def test_feed_pages_are_what_peewee_gives(db, site, sort):
+    for page in (1, 2, 3):
+        articles, has_next = Article.feed_page(page, per_page=3, sort=sort)
+        same(articles, as_peewee_gives(Article.published(sort).offset((page - 1) * 3).limit(3)))
+        assert has_next == (page < 3)
+    for tag in site:
+        tagged, _ = Article.feed_page(1, per_page=10, sort=sort, tag=tag)
+        same(tagged, as_peewee_gives(Article.tagged(Article.published(sort), tag)))
+        assert tagged
+
+
+def test_loaded_values_have_the_models_types(db, site):
+    article = Article.get_published("story-0")
+    peewee = Article.get(Article.slug == "story-0")
+    for field in Article._meta.sorted_fields:
+        value, expected = getattr(article, field.name), getattr(peewee, field.name)
+        assert (type(value), value) == (type(expected), expected), field.name
+    assert article.published_at.tzinfo is not None and article.ai_generated is True
+    assert Article.get_published("draft") is None and Article.get_published("scheduled") is None
+
+
+def test_tags_with_counts_are_what_peewee_gives(db, site):
+    counted = {tag.slug: tag.count for tag in tags_with_counts()}
+    links = ArticleTag.select().join(Article).where(Article.slug.startswith("story-"))
+    expected = {tag.slug: sum(1 for link in links if link.tag_id == tag.id) for tag in Tag.select()}
+    assert counted == {slug: n for slug, n in expected.items() if n}
+    assert [tag.slug for tag in tags_with_counts()] == ["open-source", "policy"]
+
+
+def test_a_stand_in_must_be_one_parameter_of_the_sql(db):
+    with pytest.raises(ValueError):
+        Prepared(lambda slug: Article.select().where(Article.slug == "fixed"), slug="missing").execute(database(), "x")
+    query = Prepared(lambda slug: Article.select(Article.slug).where(Article.slug == slug), slug="stand-in")
+    assert list(query.execute(database(), slug="nothing")) == []
+
+
+def test_load_rows_converts_what_the_driver_gives(db, site):
+    cursor = database().execute_sql('SELECT "id", "published_at", "ai_generated" FROM "article" ORDER BY "id"')
+    fields = [Article.id, Article.published_at, Article.ai_generated]
+    loaded = load_rows(Article, cursor, fields)
+    assert loaded[0].published_at == Article.get_by_id(loaded[0].id).published_at
+    assert isinstance(loaded[0].ai_generated, bool)
