@@ -206,10 +206,15 @@ def in_columns(n, terms, columns):
 
 
 def in_document(n, terms):
-    """SQL: the lower-case text of article `s` contains term n (read, not looked up)."""
+    """SQL: the lower-case text of article `s` contains term n (read, not looked up).
+
+    `s.doc || ''` is the text itself, but no index is on it: the planner
+    cannot turn this check of rows already found into a look-up of every
+    article that has the term.
+    """
     if starts_words(terms[n]):
-        return f"s.doc ~ %(w{n})s"
-    return f"s.doc LIKE %(p{n})s"
+        return f"(s.doc || '') ~ %(w{n})s"
+    return f"(s.doc || '') LIKE %(p{n})s"
 
 
 def in_index(n, terms):
@@ -277,15 +282,29 @@ def indexed_matches(db, terms, common, now):
 
 
 def scanned_matches(db, terms, now):
-    """Matches among the newest SCAN_LIMIT published articles, read newest first."""
+    """Matches among the newest SCAN_LIMIT published articles, read newest first.
+
+    The articles are read in the feed index's order, each one's text looked
+    up and checked, and the reading stops at MAX_RESULTS matches. Written
+    as a join, the planner, which takes a LIKE on the long text to be rare,
+    read every article's text first (or looked every match up in the
+    trigram index): 400-500 ms for "model", "AI" or 开源 at 27,500 articles
+    (2026-11-30).
+    """
     conditions = " AND ".join(in_document(n, terms) for n in range(len(terms)))
     cursor = db.execute_sql(
         f"""
         SELECT a.id, {score(terms)}, a.published_at
-          FROM article AS a JOIN article_search AS s ON s.article_id = a.id
-         WHERE a.id IN ({NEWEST} LIMIT %(scan)s) AND {conditions}
+          FROM article AS a
+               -- OFFSET 0: kept as a look-up per article, in the articles' order
+               CROSS JOIN LATERAL (SELECT doc FROM article_search WHERE article_id = a.id OFFSET 0) AS s
+         WHERE a.status = 'published' AND a.published_at <= %(now)s
+           AND a.published_at >= coalesce(  -- the SCAN_LIMIT-th newest, if there are that many
+               (SELECT published_at FROM article WHERE status = 'published' AND published_at <= %(now)s
+                 ORDER BY published_at DESC LIMIT 1 OFFSET %(scan)s), '-infinity')
+           AND {conditions}
          ORDER BY a.published_at DESC, a.id DESC
          LIMIT %(max)s""",  # nosec B608 # only SQL of this module and %(name)s placeholders are formatted in; every term is a parameter
-        parameters(terms, now=now, scan=SCAN_LIMIT, max=MAX_RESULTS),
+        parameters(terms, now=now, scan=SCAN_LIMIT - 1, max=MAX_RESULTS),
     )
     return list(cursor)
