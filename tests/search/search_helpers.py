@@ -2,6 +2,8 @@
 
 from datetime import timedelta
 
+import pytest
+
 from ainews import search
 from ainews.clock import utcnow
 from ainews.db import database
@@ -130,3 +132,20 @@ def add_articles(make_article, make_tag):
             published_at=now + fields.pop("published_at") * HOURS,
             **fields,
         )
+
+
+# Fixtures the search test modules share: each imports them by these names
+# (pytest knows them by the names given here).
+
+
+@pytest.fixture(name="short_terms", params=["rare", "common"])
+def short_terms_fixture(request, monkeypatch):
+    """Run a test both ways a one- or two-character term can be looked up:
+    through the index ("rare") and by reading the articles ("common").
+    (On PostgreSQL, longer terms too.)"""
+    return use_short_terms(request.param, monkeypatch)
+
+
+@pytest.fixture(name="articles")
+def articles_fixture(db, make_article, make_tag):
+    add_articles(make_article, make_tag)

@@ -9,26 +9,14 @@ from ainews import search
 from ainews.clock import utcnow
 from ainews.search import query as search_query
 from models import Article
-from search_helpers import (
+from search_helpers import (  # noqa: F401 # the fixtures are used by name
     ARTICLES,
     add_articles,
+    articles_fixture,
     found,
+    short_terms_fixture,
     use_short_terms,
 )
-
-
-@pytest.fixture(params=["rare", "common"])
-def short_terms(request, monkeypatch):
-    """Run a test both ways a one- or two-character term can be looked up:
-    through the index ("rare") and by reading the articles ("common").
-    (On PostgreSQL, longer terms too.)"""
-    return use_short_terms(request.param, monkeypatch)
-
-
-@pytest.fixture
-def articles(db, make_article, make_tag):
-    add_articles(make_article, make_tag)
-
 
 # The oracle: what search should find, defined here from the rules the search
 # page states, without the code under test, in slow and obvious steps.

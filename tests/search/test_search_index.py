@@ -1,32 +1,19 @@
 """The search index follows every edit, tag change and deletion, and can be installed and rebuilt."""
 
-import pytest
-
 from ainews import search
 from ainews.db import database
 from models import Article, ArticleTag, Tag, set_tags
-from search_helpers import (
+from search_helpers import (  # noqa: F401 # the fixtures are used by name
     ARTICLES,
     add_articles,
+    articles_fixture,
     found,
     indexed_ids,
     set_common_share,
+    short_terms_fixture,
     slugs,
     use_short_terms,
 )
-
-
-@pytest.fixture(params=["rare", "common"])
-def short_terms(request, monkeypatch):
-    """Run a test both ways a one- or two-character term can be looked up:
-    through the index ("rare") and by reading the articles ("common").
-    (On PostgreSQL, longer terms too.)"""
-    return use_short_terms(request.param, monkeypatch)
-
-
-@pytest.fixture
-def articles(db, make_article, make_tag):
-    add_articles(make_article, make_tag)
 
 
 def test_the_index_follows_edits(db, make_article, short_terms):

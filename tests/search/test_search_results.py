@@ -6,28 +6,17 @@ from markupsafe import Markup
 from ainews import search
 from ainews.clock import utcnow
 from models import Article
-from search_helpers import (
+from search_helpers import (  # noqa: F401 # the fixtures are used by name
     HOURS,
     add_articles,
+    articles_fixture,
     backend,
     found,
     set_common_share,
+    short_terms_fixture,
     slugs,
     use_short_terms,
 )
-
-
-@pytest.fixture(params=["rare", "common"])
-def short_terms(request, monkeypatch):
-    """Run a test both ways a one- or two-character term can be looked up:
-    through the index ("rare") and by reading the articles ("common").
-    (On PostgreSQL, longer terms too.)"""
-    return use_short_terms(request.param, monkeypatch)
-
-
-@pytest.fixture
-def articles(db, make_article, make_tag):
-    add_articles(make_article, make_tag)
 
 
 def test_drafts_and_scheduled_articles_are_never_found(db, make_article, short_terms):
