@@ -108,7 +108,9 @@ def delta_text(lang, future, unit, number):
 # Absolute times: UTC for English readers, who live anywhere; Beijing time,
 # named as such, for Chinese readers. Editors type publish times in the same zone.
 LOCAL_ZONES = {"en": ZoneInfo("UTC"), "zh": ZoneInfo("Asia/Shanghai")}
-ABSOLUTE_PATTERNS = {"en": "long", "zh": "full"}
+# The tooltip on a relative time: the weekday too, and the zone named as the
+# article page names it ("UTC", "北京时间"), not CLDR's "中国标准时间".
+ABSOLUTE_PATTERNS = {"en": "EEEE, MMMM d, y, HH:mm 'UTC'", "zh": "y年M月d日EEEE HH:mm'（北京时间）'"}
 
 
 def local_moment(naive, lang):

@@ -89,6 +89,8 @@ DASHBOARD_PAGE = 50
 REQUEST_MAX_BYTES = 1024 * 1024  # far above any article the form accepts
 REQUEST_MAX_TEXT = f"{REQUEST_MAX_BYTES // 2**20} MB"
 API_NAME_ECHO_MAX = 100  # how much of an unknown field's name the API's error repeats
+SEARCH_QUERY_MAX = 200  # characters of a search; the rest is ignored
+CLOCK_STAMPS_MAX = 200  # relative times one /times request may ask for
 
 
 def has_title(values):

@@ -10,13 +10,12 @@ from ainews.clock import utcnow
 from ainews.i18n import parse_iso_utc, relative_text, tr
 from ainews.reader.render import VIEWS, card_page_url, content_langs, page_url, reading_view, render_page
 from ainews.reading import MOST_PAGES_AT_ONCE, RELATED_ARTICLES
-from ainews.rules import LANGS, PER_PAGE, SORTS, slug_ok
+from ainews.rules import CLOCK_STAMPS_MAX, LANGS, PER_PAGE, SEARCH_QUERY_MAX, SORTS, slug_ok
 from ainews.text import texts
 from ainews.web import LANG_PREFIX, current_lang, page_count, page_range, preferred_lang, wants_fragment
 from models import Article, Tag, tags_with_counts
 
 bp = Blueprint("reader", __name__)
-MAX_CLOCK_STAMPS = 200  # relative times one /times request may ask for
 
 
 @bp.get("/")
@@ -64,6 +63,7 @@ def search_page(lang):
         total=total,
         capped=total >= search.MAX_RESULTS,
         q=query,
+        query_max=SEARCH_QUERY_MAX,
         terms=terms,
         shown_query=shown_query(query),
         page=page,
@@ -131,7 +131,7 @@ def times(lang):
     articles" without a second poll.
     """
     moments = {}
-    for stamp in request.args.getlist("t")[:MAX_CLOCK_STAMPS]:
+    for stamp in request.args.getlist("t")[:CLOCK_STAMPS_MAX]:
         moment = parse_iso_utc(stamp)
         if moment:
             moments[stamp] = moment

@@ -5,9 +5,8 @@ import unicodedata
 
 from markupsafe import Markup, escape
 
-from ainews.rules import LANGS
+from ainews.rules import LANGS, SEARCH_QUERY_MAX
 
-MAX_QUERY_LENGTH = 200
 MAX_TERMS = 8
 MAX_RESULTS = 1000
 # How many of the newest articles a backend samples to tell common short terms from rare ones.
@@ -32,7 +31,7 @@ def parse_query(q):
     either end of a term is dropped, so "AI," and "(open" find AI and open,
     and a term of nothing but punctuation is no term.
     """
-    q = (q or "")[:MAX_QUERY_LENGTH]
+    q = (q or "")[:SEARCH_QUERY_MAX]
     q = "".join(" " if unicodedata.category(c) in ("Cc", "Zl", "Zp") else c for c in q)
     q = SEPARATORS.sub(" ", q)
     terms = []

@@ -43,12 +43,13 @@ def test_relative_time(delta, en, zh):
 
 
 def test_time_tag_carries_iso_and_absolute_time():
+    """The tooltip names the zone as the article page does: UTC, or Beijing time."""
     tag = time_tag(NOW - timedelta(hours=12), "zh", now=NOW)
     assert tag == (
-        '<time datetime="2026-11-29T00:00:00Z" title="2026年11月29日星期日 中国标准时间 08:00:00" '
+        '<time datetime="2026-11-29T00:00:00Z" title="2026年11月29日星期日 08:00（北京时间）" '
         "data-relative>12小时前</time>"
     )
-    assert 'title="November 29, 2026, 12:00:00\u202fAM UTC"' in time_tag(NOW - timedelta(hours=12), "en", now=NOW)
+    assert 'title="Sunday, November 29, 2026, 00:00 UTC"' in time_tag(NOW - timedelta(hours=12), "en", now=NOW)
 
 
 def test_iso_round_trip():

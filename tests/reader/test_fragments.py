@@ -7,6 +7,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from ainews.clock import utcnow
+from ainews.rules import CLOCK_STAMPS_MAX
 from conftest import htmx
 
 
@@ -125,6 +126,13 @@ def test_clock_refreshes_each_stamp_in_the_page_language(client):
         (f"innerHTML:time[datetime='{stamp}']:lang(zh-Hans)", "5分钟前"),
         (f"innerHTML:time[datetime='{other}']:lang(zh-Hans)", "3小时前"),
     ]
+
+
+def test_clock_answers_at_most_the_rule_s_number_of_stamps(client):
+    start = utcnow().replace(microsecond=0) - timedelta(days=1)
+    stamps = [(start + timedelta(seconds=n)).strftime("%Y-%m-%dT%H:%M:%SZ") for n in range(CLOCK_STAMPS_MAX + 5)]
+    response = client.get("/en/times", query_string=[("t", stamp) for stamp in stamps], headers=htmx())
+    assert len(soup(response).select("span[hx-swap-oob]")) == CLOCK_STAMPS_MAX
 
 
 def test_clock_with_no_stamps_answers_empty(client):

@@ -7,6 +7,7 @@ import pytest
 
 from ainews import search
 from ainews.clock import utcnow
+from ainews.rules import SEARCH_QUERY_MAX
 from ainews.search import query as search_query
 from models import Article
 from search_helpers import (  # noqa: F401 # the fixtures are used by name
@@ -225,7 +226,7 @@ def test_parse_query(query, terms):
 
 
 def test_long_queries_are_cut(app):
-    assert search.parse_query("x" * 500) == ["x" * search_query.MAX_QUERY_LENGTH]
+    assert search.parse_query("x" * 500) == ["x" * SEARCH_QUERY_MAX]
 
 
 @pytest.mark.parametrize("query", ["", "   ", "\t\n", "* ( -"])

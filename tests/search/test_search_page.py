@@ -4,6 +4,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from ainews.db import database
+from ainews.rules import SEARCH_QUERY_MAX
 from conftest import htmx
 
 
@@ -31,7 +32,9 @@ def card_ids(response):
 
 def test_empty_query_shows_the_form_and_no_results(client, articles):
     page = soup(client.get("/en/search"))
-    assert page.select_one("form[role=search] input[name=q]")["value"] == ""
+    box = page.select_one("form[role=search] input[name=q]")
+    assert box["value"] == ""
+    assert box["maxlength"] == str(SEARCH_QUERY_MAX)  # what the server reads, no more
     assert not page.select("#results .card")
     assert "Search titles, summaries" in page.select_one("#results").get_text()
 
