@@ -6,13 +6,14 @@ right type, so the form gets values it can read.
 """
 
 import json
+import re
 from datetime import datetime, timezone
 
 from flask import request
 from flask_babel import gettext as _
 
 from ainews.api.errors import ApiError
-from ainews.rules import API_NAME_ECHO_MAX, ARTICLE_FIELDS, KEPT_FIELDS, TIME_RULE
+from ainews.rules import API_NAME_ECHO_MAX, ARTICLE_FIELDS, KEPT_FIELDS, TAG_SEPARATORS, TIME_RULE
 
 # The JSON type of each kind of field; a time is an ISO 8601 string with its zone, or null.
 JSON_TYPES = {"text": str, "choice": str, "integer": int, "boolean": bool, "tags": list, "time": "time"}
@@ -44,6 +45,9 @@ def read_article_body(fields):
         kind = JSON_TYPES[fields[name].kind]
         if not has_type(value, kind):
             errors[name] = type_message(kind)
+        elif kind is list and any(re.search(TAG_SEPARATORS, item) for item in value):
+            # The form reads "A, B" as two tags; a list item is one tag, so a comma in it is a mistake.
+            errors[name] = _("Send each tag as its own item: a tag name cannot contain a comma.")
         elif kind == "time":
             try:
                 values[name] = read_time(value)

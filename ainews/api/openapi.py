@@ -69,7 +69,8 @@ DESCRIPTIONS = {
     "published_at": "ISO 8601 with a zone (Z or +08:00), "
     f"{years(ARTICLE_FIELDS['published_at'])}; null: the moment it is published.",
     "tags": "Each 'English|中文', or one name; a Chinese-only name is the Chinese one. "
-    f"Each name has at most {ARTICLE_FIELDS['tags'].max_length} characters.",
+    f"Each name has at most {ARTICLE_FIELDS['tags'].max_length} characters and no comma "
+    "(the form reads a comma as two tags).",
     "source_url": "Where the story came from: an absolute http or https address, or empty.",
     "model": "The model that wrote the text, or empty.",
     "generated_at": f"When the model wrote it: ISO 8601 with a zone, {years(ARTICLE_FIELDS['generated_at'])}.",

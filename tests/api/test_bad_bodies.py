@@ -32,6 +32,8 @@ BAD_FIELDS = [
     ({"tags": [f"tag {n}" for n in range(13)]}, "tags"),
     ({"tags": ["t" * 61]}, "tags"),
     ({"tags": [1, 2]}, "tags"),
+    ({"tags": ["Open Source, Regulation"]}, "tags"),  # one item, one tag: a comma would make two
+    ({"tags": ["开源，监管"]}, "tags"),
     ({"published_at": "next tuesday"}, "published_at"),
     ({"published_at": "2026-05-01T09:30"}, "published_at"),  # no zone: ambiguous
     ({"published_at": "1999-12-31T23:00:00Z"}, "published_at"),
