@@ -1,13 +1,8 @@
 """A real gunicorn: a clean restart after its master is killed, and an access log that cannot be forged."""
 
 import os
-import queue
-import re
 import signal
 import socket
-import subprocess
-import sys
-import threading
 import time
 import urllib.request
 
@@ -15,64 +10,19 @@ import pytest
 
 from ainews.db import database
 from conftest import database_url
+from gunicorn_runner import Gunicorn, free_port
 from models import Article
 
-HERE = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-GUNICORN_CONF = os.path.join(HERE, "gunicorn.conf.py")
 DEADLINE = 10  # seconds: the issue's bound for serving again after a killed master
-
-
-class Gunicorn:
-    """gunicorn with our configuration, its output read line by line with a deadline."""
-
-    def __init__(self, tmp_path, port, **environ):
-        env = dict(os.environ, DATABASE_URL=database_url(tmp_path), SECRET_KEY="x", BIND=f"127.0.0.1:{port}", **environ)
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "--config", GUNICORN_CONF],
-            cwd=HERE,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            errors="backslashreplace",
-        )
-        self.lines = queue.Queue()
-        self.reader = threading.Thread(target=self.read, daemon=True)
-        self.reader.start()
-
-    def read(self):
-        for line in self.process.stdout:
-            self.lines.put(line)
-
-    def wait_for(self, pattern, count=1):
-        """Lines until `count` of them match `pattern`, within the deadline; returns them all."""
-        seen, found, until = [], 0, time.monotonic() + DEADLINE
-        while found < count:
-            try:
-                line = self.lines.get(timeout=max(0.01, until - time.monotonic()))
-            except queue.Empty:
-                raise AssertionError(f"no {pattern!r} within {DEADLINE} s; output: {''.join(seen)}") from None
-            seen.append(line)
-            found += bool(re.search(pattern, line))
-        return seen
-
-    def workers(self):
-        with open(f"/proc/{self.process.pid}/task/{self.process.pid}/children") as f:
-            return [int(pid) for pid in f.read().split()]
-
-    def stop(self):
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-        self.process.wait(timeout=60)
-        self.reader.join(timeout=DEADLINE)  # ends when every process holding the pipe has exited
-        self.process.stdout.close()
 
 
 @pytest.fixture
 def port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    return free_port()
+
+
+def start(tmp_path, port, **environ):
+    return Gunicorn(database_url(tmp_path), BIND=f"127.0.0.1:{port}", **environ)
 
 
 def serves(port, path):
@@ -102,10 +52,10 @@ def stored_views(slug):
 
 def test_a_new_server_serves_at_once_after_the_master_is_killed(tmp_path, port, make_article):
     make_article(slug="counted", views=0)
-    old = Gunicorn(tmp_path, port, WEB_CONCURRENCY="2", THREADS="2", VIEW_FLUSH_SECONDS="3600")
+    old = start(tmp_path, port, WEB_CONCURRENCY="2", THREADS="2", VIEW_FLUSH_SECONDS="3600")
     workers, in_flight = [], []
     try:
-        old.wait_for("Booting worker", count=2)
+        old.wait_for("stderr", "Booting worker", count=2)
         workers = old.workers()
         assert len(workers) == 2
         for _ in range(6):
@@ -119,9 +69,9 @@ def test_a_new_server_serves_at_once_after_the_master_is_killed(tmp_path, port, 
         old.process.kill()  # kill -9: the master cannot tell its workers
         old.process.wait(timeout=DEADLINE)
         started = time.monotonic()
-        new = Gunicorn(tmp_path, port, WEB_CONCURRENCY="1", THREADS="2")
+        new = start(tmp_path, port, WEB_CONCURRENCY="1", THREADS="2")
         try:
-            new.wait_for("Booting worker")
+            new.wait_for("stderr", "Booting worker")
             assert serves(port, "/healthz"), "the new server did not answer in time"
             assert time.monotonic() - started < DEADLINE
             until = time.monotonic() + DEADLINE
@@ -141,18 +91,18 @@ def test_a_new_server_serves_at_once_after_the_master_is_killed(tmp_path, port, 
 
 
 def test_the_access_log_escapes_control_characters(tmp_path, port, make_article):
-    server = Gunicorn(tmp_path, port, WEB_CONCURRENCY="1", THREADS="1")
+    server = start(tmp_path, port, WEB_CONCURRENCY="1", THREADS="1")
     try:
-        server.wait_for("Booting worker")
+        server.wait_for("stderr", "Booting worker")
         assert serves(port, "/healthz")
-        server.wait_for(r'"GET /healthz"')  # what was logged before, read and set aside
+        logged_before = len(server.wait_for("stdout", r'"GET /healthz"'))
         forged = '/en/x%0a203.0.113.9%20"POST%20/editor/login"%20303%00'
         for path in (forged, "/robots.txt"):
             try:
                 urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=DEADLINE).close()
             except urllib.error.HTTPError as error:
                 assert error.code == 404
-        lines = server.wait_for(r'"GET /robots.txt"')
+        lines = server.wait_for("stdout", r'"GET /robots.txt"')[logged_before:]
     finally:
         server.stop()
     access = [line for line in lines if '"GET ' in line or "POST /editor/login" in line]

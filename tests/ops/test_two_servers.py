@@ -3,11 +3,7 @@ one writes, the other shows at once, and they share sessions, the sign-in
 limit, view counts, cached pages and search."""
 
 import http.cookiejar
-import os
 import re
-import signal
-import subprocess
-import sys
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -17,21 +13,20 @@ import pytest
 from ainews.db import database
 from ainews.rules import LOGIN_LIMIT
 from conftest import EDITOR_PASSWORD, ON_POSTGRES, TEST_DATABASE_URL
+from gunicorn_runner import Gunicorn
 from models import Article
 
 pytestmark = pytest.mark.skipif(not ON_POSTGRES, reason="PostgreSQL only: several servers need a shared database")
 
-HERE = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-GUNICORN_CONF = os.path.join(HERE, "gunicorn.conf.py")
 
-
-class Server:
-    """One gunicorn (one worker) on a free port, and a browser for it with its own cookies."""
+class Server(Gunicorn):
+    """One gunicorn (one worker) on a port of its own, on the test database."""
 
     def __init__(self):
-        environ = dict(
-            os.environ,
-            DATABASE_URL=TEST_DATABASE_URL,
+        super().__init__(
+            TEST_DATABASE_URL,
+            "--access-logfile",
+            "/dev/null",
             SECRET_KEY="shared by every server",
             PROXY_COUNT="1",  # the tests say which address a request comes from
             VIEW_FLUSH_SECONDS="0",
@@ -39,25 +34,9 @@ class Server:
             WEB_CONCURRENCY="1",
             THREADS="2",
         )
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "--config", GUNICORN_CONF, "--access-logfile", "/dev/null"],
-            cwd=HERE,
-            env=environ,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        port = None
-        for line in self.process.stderr:
-            port = port or re.search(r"Listening at: http://127\.0\.0\.1:(\d+)", line)
-            if port and "Booting worker" in line:
-                break
-        assert port, "gunicorn did not start"
-        self.base = f"http://127.0.0.1:{port.group(1)}"
-
-    def stop(self):
-        self.process.send_signal(signal.SIGTERM)
-        self.process.communicate(timeout=60)
+        port = self.listening_port()
+        self.wait_for("stderr", "Booting worker")
+        self.base = f"http://127.0.0.1:{port}"
 
 
 class Browser:
