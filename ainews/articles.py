@@ -6,9 +6,10 @@ The editors' form and the API both save through `save_article()`.
 
 import re
 
-from peewee import fn
+from peewee import SqliteDatabase, fn
 
-from ainews.db import write_transaction
+from ainews import revisions
+from ainews.db import database, write_transaction
 from ainews.rules import CHINESE, TAG_SEPARATORS, TRANSLATED_FIELDS, tag_slug
 from models import Article, Tag, attach_tags, set_tags, utcnow
 
@@ -86,22 +87,29 @@ def outdated_translations(old, new, marks, checked=()):
     return " ".join(sorted(name for name in marks if new.get(name)))
 
 
-def save_article(article, values, tags, expected_version=None, checked=()):
-    """Save an editor's changes to a new or existing article, tags included.
+def save_article(article, values, tags, expected_version=None, checked=(), by="", kind="save"):
+    """Save an editor's changes to a new or existing article, tags included, and keep the version.
 
-    An existing article is only written if it is still at `expected_version`;
-    otherwise EditConflict carries the newer stored article. Changing a
-    published article, even just its tags or scores, marks it updated.
+    An existing article is only written if it is still at `expected_version`,
+    or if the changes since then touch none of the fields this save changes:
+    then they are merged (`article.merged` says with whose changes and in
+    which fields). Otherwise EditConflict carries the newer stored article.
+    Changing a published article, even just its tags or scores, marks it
+    updated. `by` names who saved, for the history.
     """
     with write_transaction():
         tags = stored_tags(tags)
         if article.id is None:
-            article = Article(**values)
+            article, before = Article(**values), None
             article.save()
+            article.merged = None
         else:
-            article = update_article(article.id, values, tags, expected_version, checked)
+            article, before = update_article(article.id, values, tags, expected_version, checked)
+            if before is None:  # nothing changed: nothing written
+                return article
         set_tags(article, tags)
         article.tags = tags
+        revisions.record(article, tags, by, before, kind)
         return article
 
 
@@ -127,16 +135,23 @@ def update_article(article_id, values, tags, expected_version, checked):
 
     The version in the UPDATE's WHERE clause is the one check: checking and
     writing are one step, whatever the database's isolation level, so two
-    saves from the same version can never both succeed.
+    saves from the same version can never both succeed. A stale save whose
+    changes are disjoint from the others' is merged first (`merge_stale`).
+    Returns the article and the snapshot of the version it replaced (None
+    when nothing changed, and nothing was written).
     """
-    stored = Article.get_by_id(article_id)
-    attach_tags([stored])
+    stored = load_for_update(article_id)
+    before = revisions.snapshot(stored, stored.tags)
+    stored.merged = None
+    if stored.version != expected_version and expected_version is not None:
+        values, tags, stored.merged = merge_stale(stored, before, values, tags, expected_version)
+        expected_version = stored.version
     old = {name: getattr(stored, name) for name in values}
     changed = old != values or sorted(t.slug for t in stored.tags) != sorted(t.slug for t in tags)
     if not changed and not checked:
         if stored.version != expected_version:
             raise EditConflict(stored)
-        return stored
+        return stored, None
     values = dict(values, outdated=outdated_translations(old, values, stored.outdated, checked))
     if values.get("published_at") is None:
         values["published_at"] = stored.published_at
@@ -156,4 +171,65 @@ def update_article(article_id, values, tags, expected_version, checked):
     )
     if not written:
         raise EditConflict(Article.get_by_id(stored.id))
+    return stored, before
+
+
+def load_for_update(article_id):
+    """The stored article with its tags. On PostgreSQL its row stays locked until the save ends:
+    a save racing this one reads the article after this one is written, and can merge with it."""
+    query = Article.select().where(Article.id == article_id)
+    if not isinstance(database(), SqliteDatabase):  # SQLite's BEGIN IMMEDIATE has locked it all already
+        query = query.for_update()
+    stored = query.get()
+    attach_tags([stored])
     return stored
+
+
+class Merge:
+    """A stale save merged with the changes saved since: who made them, and in which fields."""
+
+    def __init__(self, names, fields):
+        self.names, self.fields = names, fields
+
+
+def merge_stale(stored, current, values, tags, base_version):
+    """This save's changes over the stored article, when no field changed on both sides.
+
+    The fields this save changed are those whose value differs from the
+    version the editor loaded (its revision, `base_version`); the others'
+    are those that differ between it and the stored article. Tags count as
+    one field. Raises EditConflict when the loaded version is not known (an
+    article saved before revisions existed) or a field changed on both
+    sides to different values.
+    """
+    base_revision = revisions.revision(stored.id, base_version)
+    if base_revision is None:
+        raise EditConflict(stored)
+    base = revisions.snapshot_of(base_revision)
+    mine = dict(current, **{name: revisions.plain(value) for name, value in values.items()})
+    mine["tags"] = [[tag.name_en, tag.name_zh, tag.slug] for tag in tags]
+    names = [*values, "tags"]
+    ours = set(revisions.changed_fields(base, mine, names))
+    theirs = revisions.changed_fields(base, current, names)
+    if any(name in ours and revisions.comparable(mine, name) != revisions.comparable(current, name) for name in theirs):
+        raise EditConflict(stored)
+    merged = {name: value if name in ours else getattr(stored, name) for name, value in values.items()}
+    return (
+        merged,
+        tags if "tags" in ours else stored.tags,
+        Merge(revisions.saved_since(stored.id, base_version), theirs),
+    )
+
+
+def delete_article(article, by):
+    """Delete an article, keeping its last version as a revision marked as a deletion.
+
+    It can be restored from the editors' "Deleted" list until it is purged
+    (`rules.DELETED_KEPT`); articles deleted longer ago are purged now.
+    """
+    with write_transaction():
+        attach_tags([article])
+        revisions.record_delete(article, article.tags, by)
+        deleted = Article.delete().where(Article.id == article.id).execute()
+    revisions.purge_deleted()
+    return deleted
