@@ -233,3 +233,31 @@ def delete_article(article, by):
         deleted = Article.delete().where(Article.id == article.id).execute()
     revisions.purge_deleted()
     return deleted
+
+
+class SlugTaken(Exception):
+    """A deleted article's address is used by another article now."""
+
+
+def restore_deleted(article_id, by, slug=""):
+    """Bring a deleted article back with its id and last content (under `slug` if given), or None.
+
+    Its version goes on from the deletion's, and the restore is kept as a
+    revision. Raises SlugTaken if another article has the address now.
+    """
+    with write_transaction():
+        rev = revisions.deleted_revision(article_id)
+        if rev is None:
+            return None
+        data = revisions.snapshot_of(rev)
+        values = revisions.column_values(data)
+        values.update(slug=slug or values["slug"], version=rev.version + 1)
+        if Article.select().where(Article.slug == values["slug"]).exists():
+            raise SlugTaken(values["slug"])
+        article = Article(**values)
+        article.save(force_insert=True)
+        tags = stored_tags(revisions.snapshot_tags(data))
+        set_tags(article, tags)
+        article.tags = tags
+        revisions.record(article, tags, by, kind="restore")
+        return article

@@ -16,7 +16,7 @@ from peewee import DateTimeField
 from ainews.clock import utcnow
 from ainews.db import write_transaction
 from ainews.rules import DELETED_KEPT, REVISION_BOOKKEEPING, REVISION_BY_MAX
-from models import Article, Revision
+from models import Article, Revision, Tag
 
 # Columns a snapshot leaves out: counted by readers, not written by editors.
 NOT_KEPT = ("views",)
@@ -61,6 +61,14 @@ def restorable_values(data):
         for name, value in column_values(data).items()
         if name not in IDENTITY and name not in REVISION_BOOKKEEPING
     }
+
+
+def snapshot_tags(data):
+    """The tags a snapshot names: stored ones by slug, else new unsaved ones (the save path inserts them)."""
+    tags = []
+    for name_en, name_zh, slug in data.get("tags", []):
+        tags.append(Tag.get_or_none(Tag.slug == slug) or Tag(slug=slug, name_en=name_en, name_zh=name_zh))
+    return tags
 
 
 def tag_slugs(data):

@@ -182,4 +182,4 @@ def delete(article_id):
             )
         )
         return redirect(url_for(".dashboard"), 303)
-    return render_template("editor/delete.html", article=article, form=form)
+    return render_template("editor/delete.html", article=article, form=form, kept_days=DELETED_KEPT.days)
