@@ -10,7 +10,7 @@ from peewee import SqliteDatabase, fn
 
 from ainews import revisions
 from ainews.db import database, write_transaction
-from ainews.rules import CHINESE, TAG_SEPARATORS, TRANSLATED_FIELDS, tag_slug
+from ainews.rules import CHINESE, LANGS, TAG_SEPARATORS, TRANSLATED_FIELDS, tag_slug
 from models import Article, Tag, attach_tags, set_tags, utcnow
 
 
@@ -107,6 +107,7 @@ def save_article(article, values, tags, expected_version=None, checked=(), by=""
             article, before = update_article(article.id, values, tags, expected_version, checked)
             if before is None:  # nothing changed: nothing written
                 return article
+            tags = article.tags  # after a merge, the stored ones if only others changed them
         set_tags(article, tags)
         article.tags = tags
         revisions.record(article, tags, by, before, kind)
@@ -152,7 +153,10 @@ def update_article(article_id, values, tags, expected_version, checked):
         if stored.version != expected_version:
             raise EditConflict(stored)
         return stored, None
-    values = dict(values, outdated=outdated_translations(old, values, stored.outdated, checked))
+    marks = outdated_translations(old, values, stored.outdated, checked)
+    if stored.merged:
+        marks = " ".join(sorted({*marks.split(), *(name for name in stored.merged.stale if values.get(name))}))
+    values = dict(values, outdated=marks)
     if values.get("published_at") is None:
         values["published_at"] = stored.published_at
     if changed and stored.status == "published" and values["status"] == "published":
@@ -171,6 +175,7 @@ def update_article(article_id, values, tags, expected_version, checked):
     )
     if not written:
         raise EditConflict(Article.get_by_id(stored.id))
+    stored.tags = tags
     return stored, before
 
 
@@ -186,10 +191,20 @@ def load_for_update(article_id):
 
 
 class Merge:
-    """A stale save merged with the changes saved since: who made them, and in which fields."""
+    """A stale save merged with the changes saved since: who made them, and in which fields.
 
-    def __init__(self, names, fields):
-        self.names, self.fields = names, fields
+    `stale`: translations this save wrote while the other language changed
+    in the other save, unseen: they may be out of date, whatever they were.
+    """
+
+    def __init__(self, names, ours, theirs):
+        self.names, self.fields = names, theirs
+        self.stale = {name for name in ours if other_language(name) in theirs and other_language(name) not in ours}
+
+
+def other_language(name):
+    field, _sep, lang = name.rpartition("_")
+    return f"{field}_{'zh' if lang == 'en' else 'en'}" if field in TRANSLATED_FIELDS and lang in LANGS else None
 
 
 def merge_stale(stored, current, values, tags, base_version):
@@ -217,7 +232,7 @@ def merge_stale(stored, current, values, tags, base_version):
     return (
         merged,
         tags if "tags" in ours else stored.tags,
-        Merge(revisions.saved_since(stored.id, base_version), theirs),
+        Merge(revisions.saved_since(stored.id, base_version), ours, theirs),
     )
 
 

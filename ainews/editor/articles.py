@@ -107,7 +107,7 @@ def merged_message(merge):
     return _(
         "Merged with the changes %(names)s saved meanwhile, to: %(fields)s. Your changes to other fields are saved.",
         names=", ".join(merge.names) or _("someone"),
-        fields=", ".join(field_name(name) for name in merge.fields),
+        fields=", ".join(str(field_name(name)) for name in merge.fields),
     )
 
 

@@ -187,7 +187,7 @@ def restore(article_id):
         abort(404)
     flash(
         _(
-            "Restored “%(title)s”, as a draft if it was one, published if it was.",
+            "Restored “%(title)s” as it was when deleted.",
             title=article.title_en or article.title_zh,
         )
     )

@@ -9,12 +9,13 @@ import sys
 import click
 from peewee import DatabaseError
 
-from ainews import search
+from ainews import revisions, search
 from ainews.db import database, write_transaction
 from ainews.ops import backup, transfer
 from ainews.ops.demo import seed_demo
 from ainews.ops.translate import translate
 from ainews.rules import (
+    DELETED_KEPT,
     EDITOR_NAME_MAX,
     EDITOR_NAME_PATTERN,
     PASSWORD_MAX_LENGTH,
@@ -38,6 +39,7 @@ def register(app):
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
     app.cli.add_command(translate)
+    app.cli.add_command(purge_deleted_command)
 
 
 @click.command("init-db")
@@ -112,6 +114,14 @@ def import_command(path):
             click.echo(line, err=True)
         raise click.ClickException(f"nothing imported: {len(refused.errors)} problems") from None
     click.echo(", ".join(f"{count} {what}" for what, count in counts.items()) + ".")
+
+
+@click.command("purge-deleted")
+def purge_deleted_command():
+    """Remove for good the articles deleted more than rules.DELETED_KEPT ago, with their revisions."""
+    with database().connection_context():
+        count = revisions.purge_deleted()
+    click.echo(f"Purged {count} articles deleted more than {DELETED_KEPT.days} days ago.")
 
 
 @click.command("backup")
