@@ -271,8 +271,26 @@ def restore_deleted(article_id, by, slug=""):
             raise SlugTaken(values["slug"])
         article = Article(**values)
         article.save(force_insert=True)
+        keep_ids_ahead(article.id)
         tags = stored_tags(revisions.snapshot_tags(data))
         set_tags(article, tags)
         article.tags = tags
         revisions.record(article, tags, by, kind="restore")
         return article
+
+
+def keep_ids_ahead(article_id):
+    """After a row was inserted with its own id: a PostgreSQL sequence must never hand that id out.
+
+    A restored article keeps its id, which the sequence gave out before,
+    unless it came from another site's export. SQLite's AUTOINCREMENT
+    counts past any id inserted by itself.
+    """
+    db = database()
+    if isinstance(db, SqliteDatabase):
+        return
+    db.execute_sql(
+        "SELECT setval(pg_get_serial_sequence('article', 'id'), %s) "
+        "WHERE %s > COALESCE(pg_sequence_last_value(pg_get_serial_sequence('article', 'id')::regclass), 0)",
+        (article_id, article_id),
+    )

@@ -98,7 +98,10 @@ def export_command(path):
     with open(path, "w", encoding="utf-8") as f:
         json.dump(data, f, ensure_ascii=False, indent=1, sort_keys=True)
         f.write("\n")
-    click.echo(f"Exported {len(data['articles'])} articles and {len(data['tags'])} tags to {path}.")
+    versions = sum(len(group["versions"]) for group in data["revisions"])
+    click.echo(
+        f"Exported {len(data['articles'])} articles and {len(data['tags'])} tags to {path}, {versions} revisions."
+    )
 
 
 @click.command("import")
@@ -113,7 +116,9 @@ def import_command(path):
         for line in refused.errors:
             click.echo(line, err=True)
         raise click.ClickException(f"nothing imported: {len(refused.errors)} problems") from None
+    kept = counts.pop("revisions kept")
     click.echo(", ".join(f"{count} {what}" for what, count in counts.items()) + ".")
+    click.echo(f"{kept} revisions added.")
 
 
 @click.command("purge-deleted")
