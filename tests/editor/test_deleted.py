@@ -91,3 +91,12 @@ def test_revisions_of_a_live_article_are_kept_whatever_their_age(editor_client, 
     clock.advance(days=DELETED_KEPT.days * 3)
     runner.invoke(args=["purge-deleted"])
     assert count(Revision, Revision.article_id == article.id) == 2
+
+
+def test_the_history_of_a_restored_article_shows_the_delete_and_the_restore(editor_client, make_article):
+    article = make_article()
+    delete(editor_client, article.id)
+    restore(editor_client, article.id)
+    page = BeautifulSoup(editor_client.get(f"/editor/{article.id}/history").get_data(as_text=True), "html.parser")
+    assert "Deleted" in page.select_one("#version-2").get_text()
+    assert "Restored" in page.select_one("#version-3").get_text()
