@@ -11,7 +11,7 @@ deleted article's are purged `DELETED_KEPT` after the delete.
 import json
 from datetime import datetime, timezone
 
-from peewee import DateTimeField
+from peewee import DateTimeField, fn
 
 from ainews.clock import utcnow
 from ainews.db import write_transaction
@@ -141,8 +141,9 @@ def snapshot_of(rev):
 
 
 def history(article_id, offset=0, limit=None):
-    """An article's revisions, the newest first."""
-    query = Revision.select().where(Revision.article_id == article_id).order_by(Revision.version.desc())
+    """An article's revisions, the newest first, without their snapshots (up to 200 KB each)."""
+    columns = [field for field in Revision._meta.sorted_fields if field is not Revision.snapshot]
+    query = Revision.select(*columns).where(Revision.article_id == article_id).order_by(Revision.version.desc())
     return list(query.offset(offset).limit(limit) if limit else query)
 
 
@@ -154,6 +155,21 @@ def saved_since(article_id, version):
         .order_by(Revision.version)
     )
     return list(dict.fromkeys(rev.saved_by for rev in names if rev.saved_by))
+
+
+def keep_version_ahead(article):
+    """After an import wrote the article directly: make its next save's version one that is free.
+
+    An older export brings back a version the site's history has already
+    had, with other content. Its version then moves past the kept ones, and
+    its next save keeps it, as it was imported, before the new version.
+    """
+    latest = Revision.select(fn.MAX(Revision.version)).where(Revision.article_id == article.id).scalar()
+    if latest is None or article.version > latest:
+        return
+    kept = revision(article.id, article.version)
+    if article.version < latest or changed_fields(snapshot_of(kept), snapshot(article, article.tags)):
+        Article.update(version=latest + 1).where(Article.id == article.id).execute()
 
 
 # Deleting ------------------------------------------------------------------------

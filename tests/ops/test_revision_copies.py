@@ -71,6 +71,21 @@ def test_export_and_import_carry_revisions_of_live_and_deleted_articles(site_wit
     assert "0 revisions added." in other.invoke(args=["import", str(path)]).output
 
 
+def test_an_older_export_imported_over_newer_saves_is_kept_as_a_new_version(site_with_history, runner, tmp_path):
+    kept, _gone = site_with_history
+    path = tmp_path / "export.json"
+    runner.invoke(args=["export", str(path)])
+    save(kept.id, "alice", title_en="Kept v4")
+    save(kept.id, "alice", title_en="Kept v5")
+    assert runner.invoke(args=["import", str(path)]).exit_code == 0  # the article is "Kept v3" again
+    save(kept.id, "alice", title_en="Kept after the import")
+    assert history_of("kept")[-3:] == [
+        (5, "save", "alice", "Kept v5"),
+        (6, "save", "", "Kept v3"),
+        (7, "save", "alice", "Kept after the import"),
+    ]
+
+
 def test_an_export_from_before_revisions_still_imports(app, make_article, runner, tmp_path):
     make_article(slug="old-style")
     path = tmp_path / "old.json"
