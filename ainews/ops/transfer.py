@@ -226,6 +226,10 @@ def import_data(data):
             article.save()
             set_tags(article, [tags[slug] for slug in sorted(record.get("tags", []))])
         counts["revisions kept"] = import_revisions(data.get("revisions", []))
+        imported = list(Article.select().where(Article.slug.in_([record["slug"] for record in data["articles"]])))
+        attach_tags(imported)
+        for article in imported:
+            revisions.keep_version_ahead(article)
     return counts
 
 

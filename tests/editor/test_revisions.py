@@ -162,3 +162,14 @@ def test_restore_needs_the_csrf_token_and_a_known_version(editor_client):
     assert editor_client.post(f"/editor/{article_id}/history/1/restore", data={"version": "2"}).status_code == 400
     assert restore(editor_client, article_id, 7, seen=2).status_code == 404
     assert stored(article_id).title_en == "Two"
+
+
+def test_restoring_an_address_another_article_took_since_says_so(editor_client, make_article):
+    article_id = create(editor_client, slug="first-address")
+    edit(editor_client, article_id, slug="second-address")
+    make_article(slug="first-address", title_en="Another article")
+    response = restore(editor_client, article_id, 1, seen=2)
+    assert response.status_code == 303
+    assert stored(article_id).slug == "second-address"
+    page = editor_client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Another article now uses this version" in page
