@@ -333,9 +333,28 @@ TAGS_OF = {}  # Prepared queries by the number of articles, up to:
 PREPARED_TAG_LISTS = 100
 
 
+class Revision(BaseModel):
+    """One saved version of an article: every column and the tags, as JSON (ainews/revisions.py).
+
+    `article_id` is a plain integer, not a foreign key: the revisions of a
+    deleted article outlive it, so that it can be restored.
+    """
+
+    article_id = IntegerField()
+    version = IntegerField()
+    saved_at = UTCDateTimeField(default=utcnow)
+    saved_by = CharField(max_length=rules.REVISION_BY_MAX, default="")  # "" for a version saved before history
+    kind = CharField(max_length=10, default="save")  # one of rules.REVISION_KINDS
+    changed = TextField(default="")  # space-separated field names changed from the version before
+    snapshot = TextField()
+
+    class Meta:
+        indexes = ((("article_id", "version"), True), (("kind", "saved_at"), False))
+
+
 from ainews.accounts import ApiToken, Editor, EditorSession, LoginFailure, hash_secret  # noqa: E402, F401
 
-MODELS = [Tag, Article, ArticleTag, Editor, EditorSession, LoginFailure, ApiToken]
+MODELS = [Tag, Article, ArticleTag, Editor, EditorSession, LoginFailure, ApiToken, Revision]
 
 
 def article_count():

@@ -80,6 +80,17 @@ TOKEN_NAME_MAX = 60
 TOKEN_NAME_PATTERN = rf"[\w.@-]{{1,{TOKEN_NAME_MAX}}}"
 TOKEN_PREFIX = "ainews_"
 
+# Revisions: every saved version of an article is kept while it lives; a
+# deleted article stays in the editors' "Deleted" list this long, then
+# `flask purge-deleted` (and any later delete) removes it with its revisions.
+DELETED_KEPT = timedelta(days=30)
+REVISION_BY_MAX = 80  # "API: " and a token's name, or an editor's name
+REVISION_KINDS = ("save", "restore", "delete")
+# Columns a revision keeps but does not list as changed: the site sets them at every save.
+REVISION_BOOKKEEPING = ("version", "updated_at", "outdated")
+HISTORY_PAGE = 50  # revisions per history page
+COMPARE_MAX_WORDS = 20_000  # beyond this many words a side, a field's change is shown whole
+
 # Lists.
 PER_PAGE = 20  # cards per reader page
 MAX_PAGE = 1_000_000

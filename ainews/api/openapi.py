@@ -74,7 +74,10 @@ DESCRIPTIONS = {
     "source_url": "Where the story came from: an absolute http or https address, or empty.",
     "model": "The model that wrote the text, or empty.",
     "generated_at": f"When the model wrote it: ISO 8601 with a zone, {years(ARTICLE_FIELDS['generated_at'])}.",
-    "version": "Required by PATCH: the version last read. A stale version gets a 409.",
+    "version": (
+        "Required by PATCH: the version last read. A stale version is merged"
+        " if no field it changes changed since; else a 409."
+    ),
 }
 
 
@@ -284,7 +287,7 @@ def change_article():
             "400": NOT_AN_OBJECT,
             "401": BAD_TOKEN,
             "404": error("No such article."),
-            "409": error("Someone saved it after that version; `article` is the stored one."),
+            "409": error("Someone changed the same field after that version; `article` is the stored one."),
             "413": TOO_LARGE,
             "422": error("A field is of the wrong type, fails the editors' checks, or version is missing."),
         },

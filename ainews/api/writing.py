@@ -16,7 +16,7 @@ from ainews.api.errors import ApiError, json_response
 from ainews.api.shapes import article_json
 from ainews.api.tokens import require_token
 from ainews.articles import EditConflict, find_or_make_tags, save_article, tags_text
-from ainews.db import write_transaction
+from ainews.articles import delete_article as delete_stored
 from ainews.editor.forms import ArticleForm
 from ainews.i18n import LOCAL_ZONES, local_input_text
 from ainews.rules import ARTICLE_FIELDS, DATETIME_SECONDS
@@ -30,9 +30,9 @@ FORM_LANG = "en"
 @bp.post("/articles")
 def create_article():
     """A new article: a draft unless "status": "published" is sent."""
-    require_token()
+    token = require_token()
     values, errors = read_article_body(CREATE_FIELDS)
-    article = write_article(None, values, errors)
+    article = write_article(None, values, errors, token)
     response = json_response(article_json(article), 201)
     response.headers["Location"] = url_for("api.get_article", slug=article.slug, _external=True)
     return response
@@ -41,14 +41,14 @@ def create_article():
 @bp.patch("/articles/<slug>")
 def update_article(slug):
     """Change some fields of an article; `version` must be the one last read."""
-    require_token()
+    token = require_token()
     article = Article.get_or_none(Article.slug == slug)
     if article is None:
         abort(404)
     values, errors = read_article_body(CHANGE_FIELDS)
     if "version" not in values and "version" not in errors:
         errors["version"] = _("Send the article's version, as last read, to change it.")
-    article = write_article(article, values, errors)
+    article = write_article(article, values, errors, token)
     response = json_response(article_json(article))
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -56,15 +56,19 @@ def update_article(slug):
 
 @bp.delete("/articles/<slug>")
 def delete_article(slug):
-    require_token()
-    with write_transaction():
-        deleted = Article.delete().where(Article.slug == slug).execute()
-    if not deleted:
+    token = require_token()
+    article = Article.get_or_none(Article.slug == slug)
+    if article is None or not delete_stored(article, api_name(token)):
         abort(404)
     return "", 204
 
 
-def write_article(article, sent, errors):
+def api_name(token):
+    """Who saved, as the history shows a save through the API."""
+    return f"API: {token.name}"
+
+
+def write_article(article, sent, errors, token):
     """Check `sent` over the article's current fields with the editors' form, then save.
 
     `errors` holds the problems found so far; any at all means a 422 with all of them.
@@ -79,7 +83,7 @@ def write_article(article, sent, errors):
         raise ApiError(422, errors)
     tags = find_or_make_tags(form.tag_entries())
     try:
-        return save_article(article or Article(), form.article_values(), tags, sent.get("version"))
+        return save_article(article or Article(), form.article_values(), tags, sent.get("version"), by=api_name(token))
     except EditConflict as conflict:
         attach_tags([conflict.current])
         message = _(

@@ -2,14 +2,13 @@
 
 import json
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from peewee import IntegrityError, fn
 
-from ainews.articles import EditConflict, find_or_make_tags, save_article
+from ainews.articles import EditConflict, delete_article, find_or_make_tags, save_article
 from ainews.clock import utcnow
-from ainews.db import write_transaction
-from ainews.editor.blueprint import bp
+from ainews.editor.blueprint import bp, field_name
 from ainews.editor.form_page import (
     fingerprint,
     fingerprints,
@@ -22,7 +21,7 @@ from ainews.editor.form_page import (
 )
 from ainews.editor.forms import ArticleForm, ConfirmForm
 from ainews.i18n import absolute_text
-from ainews.rules import CATEGORY_DEFAULTS, DASHBOARD_PAGE, TEXT_COLUMNS
+from ainews.rules import CATEGORY_DEFAULTS, DASHBOARD_PAGE, DELETED_KEPT, TEXT_COLUMNS
 from ainews.web import current_lang, page_number
 from models import Article, attach_tags
 
@@ -80,7 +79,7 @@ def article_form(article, form):
     checked = [name for name in request.form.getlist("checked") if name in TEXT_COLUMNS]
     tags = find_or_make_tags(form.tag_entries())
     try:
-        saved = save_article(article, values, tags, form.submitted_version(), checked)
+        saved = save_article(article, values, tags, form.submitted_version(), checked, by=g.editor.name)
     except EditConflict as conflict:
         merged, rows = merge_conflict(conflict.current)
         return render_form(merged, conflict.current, 409, conflict=rows)
@@ -88,6 +87,8 @@ def article_form(article, form):
         # Another save took the same address between the form's check and this write.
         form.slug.errors = [*form.slug.errors, _("Another article already uses this address.")]
         return render_form(form, article, 409)
+    if saved.merged:
+        flash(merged_message(saved.merged))
     flash(saved_message(saved, request.form.get("action")))
     return redirect(url_for(".edit", article_id=saved.id), 303)
 
@@ -100,6 +101,14 @@ def saved_message(article, action):
     if article.published_at > utcnow():
         return _("Saved. It will be published on %(when)s.", when=absolute_text(article.published_at, current_lang()))
     return _("Saved and published. Readers see it now.")
+
+
+def merged_message(merge):
+    return _(
+        "Merged with the changes %(names)s saved meanwhile, to: %(fields)s. Your changes to other fields are saved.",
+        names=", ".join(merge.names) or _("someone"),
+        fields=", ".join(str(field_name(name)) for name in merge.fields),
+    )
 
 
 def merge_conflict(current):
@@ -164,8 +173,13 @@ def delete(article_id):
     article = load_article(article_id)
     form = ConfirmForm()
     if form.validate_on_submit():
-        with write_transaction():
-            article.delete_instance()
-        flash(_("Deleted “%(title)s”.", title=article.title_en or article.title_zh))
+        delete_article(article, g.editor.name)
+        flash(
+            _(
+                "Deleted “%(title)s”. It stays in the Deleted list for %(days)s days.",
+                title=article.title_en or article.title_zh,
+                days=DELETED_KEPT.days,
+            )
+        )
         return redirect(url_for(".dashboard"), 303)
-    return render_template("editor/delete.html", article=article, form=form)
+    return render_template("editor/delete.html", article=article, form=form, kept_days=DELETED_KEPT.days)

@@ -9,12 +9,13 @@ import sys
 import click
 from peewee import DatabaseError
 
-from ainews import search
+from ainews import revisions, search
 from ainews.db import database, write_transaction
 from ainews.ops import backup, transfer
 from ainews.ops.demo import seed_demo
 from ainews.ops.translate import translate
 from ainews.rules import (
+    DELETED_KEPT,
     EDITOR_NAME_MAX,
     EDITOR_NAME_PATTERN,
     PASSWORD_MAX_LENGTH,
@@ -38,6 +39,7 @@ def register(app):
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
     app.cli.add_command(translate)
+    app.cli.add_command(purge_deleted_command)
 
 
 @click.command("init-db")
@@ -96,7 +98,10 @@ def export_command(path):
     with open(path, "w", encoding="utf-8") as f:
         json.dump(data, f, ensure_ascii=False, indent=1, sort_keys=True)
         f.write("\n")
-    click.echo(f"Exported {len(data['articles'])} articles and {len(data['tags'])} tags to {path}.")
+    versions = sum(len(group["versions"]) for group in data["revisions"])
+    click.echo(
+        f"Exported {len(data['articles'])} articles and {len(data['tags'])} tags to {path}, {versions} revisions."
+    )
 
 
 @click.command("import")
@@ -111,7 +116,17 @@ def import_command(path):
         for line in refused.errors:
             click.echo(line, err=True)
         raise click.ClickException(f"nothing imported: {len(refused.errors)} problems") from None
+    kept = counts.pop("revisions kept")
     click.echo(", ".join(f"{count} {what}" for what, count in counts.items()) + ".")
+    click.echo(f"{kept} revisions added.")
+
+
+@click.command("purge-deleted")
+def purge_deleted_command():
+    """Remove for good the articles deleted more than rules.DELETED_KEPT ago, with their revisions."""
+    with database().connection_context():
+        count = revisions.purge_deleted()
+    click.echo(f"Purged {count} articles deleted more than {DELETED_KEPT.days} days ago.")
 
 
 @click.command("backup")

@@ -1,18 +1,32 @@
 """Moving the site's content in and out: `flask export FILE` and `flask import FILE`.
 
 The file holds every tag and every article, drafts included, sorted by slug,
-so exporting, importing into an empty site and exporting again gives the
-same file. An import is all or nothing: every record is checked first, and
-one invalid record means nothing is written.
+and the articles' revisions, those of deleted articles too, so exporting,
+importing into an empty site and exporting again gives the same file. An
+import is all or nothing: every record is checked first, and one invalid
+record means nothing is written. A file from before revisions (no
+"revisions" list) imports as before.
 """
 
 import json
+from datetime import datetime
 
+from ainews import revisions
 from ainews.clock import utcnow
 from ainews.db import write_transaction
 from ainews.i18n import iso_utc, parse_iso_utc
-from ainews.rules import ARTICLE_FIELDS, CONTROL_CHARACTERS, KEPT_FIELDS, TAG_FIELDS, TITLE_COLUMNS, has_title
-from models import Article, Tag, attach_tags, set_tags
+from ainews.rules import (
+    ARTICLE_FIELDS,
+    CONTROL_CHARACTERS,
+    KEPT_FIELDS,
+    MAX_INTEGER,
+    REVISION_BY_MAX,
+    REVISION_KINDS,
+    TAG_FIELDS,
+    TITLE_COLUMNS,
+    has_title,
+)
+from models import Article, Revision, Tag, attach_tags, set_tags
 
 FORMAT = "ai-news/1"
 # An article's record: the fields anyone writes, and those the site keeps.
@@ -25,7 +39,33 @@ def export_data():
     tags = [{"slug": t.slug, "name_en": t.name_en, "name_zh": t.name_zh} for t in Tag.select().order_by(Tag.slug)]
     articles = list(Article.select().order_by(Article.slug))
     attach_tags(articles)
-    return {"format": FORMAT, "tags": tags, "articles": [article_record(a) for a in articles]}
+    records = [article_record(a) for a in articles]
+    return {"format": FORMAT, "tags": tags, "articles": records, "revisions": revision_groups(articles)}
+
+
+def revision_groups(articles):
+    """The revisions, a group per article: a live one's named by its slug; a deleted one's by its id too,
+    so that it can be restored with its id."""
+    slugs = {article.id: article.slug for article in articles}
+    groups = {}
+    for rev in Revision.select().order_by(Revision.article_id, Revision.version):
+        group = groups.setdefault(rev.article_id, {"versions": []})
+        group["versions"].append(
+            {
+                "version": rev.version,
+                "saved_at": rev.saved_at.isoformat(),
+                "saved_by": rev.saved_by,
+                "kind": rev.kind,
+                "changed": rev.changed,
+                "snapshot": json.loads(rev.snapshot),
+            }
+        )
+    for article_id, group in groups.items():
+        live = article_id in slugs
+        group.update(slug=slugs.get(article_id) or group["versions"][-1]["snapshot"].get("slug"), deleted=not live)
+        if not live:
+            group["id"] = article_id
+    return sorted(groups.values(), key=lambda group: (group["deleted"], str(group["slug"]), group.get("id", 0)))
 
 
 def article_record(article):
@@ -63,7 +103,7 @@ def check(data):
     tags, articles = data.get("tags"), data.get("articles")
     if not isinstance(tags, list) or not isinstance(articles, list):
         return ['"tags" and "articles" must be lists']
-    errors = tag_errors(tags)
+    errors = tag_errors(tags) + revision_errors(data.get("revisions", []))
     known_tags = {tag.get("slug") for tag in tags if isinstance(tag, dict) and isinstance(tag.get("slug"), str)}
     known_tags |= {slug for (slug,) in Tag.select(Tag.slug).tuples()}
     seen = set()
@@ -76,6 +116,41 @@ def check(data):
                 errors.append(f"{where}: slug appears twice")
             seen.add(slug)
     return errors
+
+
+def revision_errors(groups):
+    """Problems in the revisions list: each group names an article and holds well-formed versions."""
+    if not isinstance(groups, list):
+        return ['"revisions" must be a list']
+    errors = []
+    for n, group in enumerate(groups):
+        where = f"revisions[{n}]"
+        if not isinstance(group, dict) or not isinstance(group.get("slug"), str):
+            errors.append(f"{where}: needs the slug of its article")
+            continue
+        if group.get("deleted") and not (isinstance(group.get("id"), int) and 0 < group["id"] <= MAX_INTEGER):
+            errors.append(f"{where} ({group['slug']}): a deleted article's revisions need its id")
+        versions = group.get("versions")
+        if not isinstance(versions, list) or not all(version_ok(version) for version in versions):
+            errors.append(f"{where} ({group['slug']}): versions must be a list of revisions as exported")
+    return errors
+
+
+def version_ok(version):
+    if not isinstance(version, dict) or not isinstance(version.get("snapshot"), dict):
+        return False
+    number, saved_at = version.get("version"), version.get("saved_at")
+    try:
+        datetime.fromisoformat(saved_at)
+    except (TypeError, ValueError):
+        return False
+    return (
+        isinstance(number, int)
+        and 0 < number <= MAX_INTEGER
+        and version.get("kind") in REVISION_KINDS
+        and all(isinstance(version.get(name), str) for name in ("saved_by", "changed"))
+        and len(version["saved_by"]) <= REVISION_BY_MAX
+    )
 
 
 def tag_errors(tags):
@@ -150,4 +225,42 @@ def import_data(data):
             article.created_at = article.created_at or utcnow()
             article.save()
             set_tags(article, [tags[slug] for slug in sorted(record.get("tags", []))])
+        counts["revisions kept"] = import_revisions(data.get("revisions", []))
+        imported = list(Article.select().where(Article.slug.in_([record["slug"] for record in data["articles"]])))
+        attach_tags(imported)
+        for article in imported:
+            revisions.keep_version_ahead(article)
     return counts
+
+
+def import_revisions(groups):
+    """Add the file's revisions: a live article's to the article with its slug, a deleted one's under its id.
+
+    Versions the site has already are left as they are. A deleted article
+    whose id the site uses already is left out. Returns how many revisions were added.
+    """
+    added = 0
+    for group in groups:
+        if group.get("deleted"):
+            article_id = group["id"]
+            if Article.select().where(Article.id == article_id).exists():
+                continue
+        else:
+            article = Article.get_or_none(Article.slug == group["slug"])
+            if article is None:
+                continue
+            article_id = article.id
+        for version in group["versions"]:
+            if revisions.has_revision(article_id, version["version"]):
+                continue
+            Revision.create(
+                article_id=article_id,
+                version=version["version"],
+                saved_at=datetime.fromisoformat(version["saved_at"]),
+                saved_by=version["saved_by"],
+                kind=version["kind"],
+                changed=version["changed"],
+                snapshot=json.dumps(version["snapshot"], ensure_ascii=False),
+            )
+            added += 1
+    return added

@@ -160,3 +160,31 @@ def test_two_editors_saving_the_same_form_at_once_get_one_303_and_one_409(app, m
     assert f"Title by {loser}" in statuses[loser][1]  # …beside the text not saved, kept in the form
     assert stored(article.id).title_en == f"Title by {winner}"
     assert stored(article.id).version == article.version + 1
+
+
+def test_two_saves_from_the_same_version_on_different_fields_both_land(app, make_article):
+    article = make_article()
+    with database().connection_context():
+        loaded = Article.get_by_id(article.id)
+        values = {column: getattr(loaded, column) for column in TEXT_COLUMNS}
+        save_article(loaded, dict(values, status="published"), [], expected_version=1)  # version 2 is kept
+
+    def edit(column, text):
+        def prepare():
+            loaded = Article.get_by_id(article.id)
+            values = {column: getattr(loaded, column) for column in TEXT_COLUMNS}
+            values.update({column: text, "status": "published"})
+            return lambda: save_article(loaded, values, [], expected_version=loaded.version)
+
+        return prepare
+
+    for round_ in range(5):
+        before = stored(article.id)
+        outcomes = race(edit("title_en", f"Title {round_}"), edit("summary_zh", f"摘要 {round_}"))
+        assert [kind for kind, _ in outcomes] == ["saved", "saved"], outcomes
+        after = stored(article.id)
+        assert (after.title_en, after.summary_zh, after.version) == (
+            f"Title {round_}",
+            f"摘要 {round_}",
+            before.version + 2,
+        )

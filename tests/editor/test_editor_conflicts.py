@@ -51,11 +51,12 @@ def test_a_conflict_keeps_the_other_editors_changes_to_fields_this_one_left_alon
     first, second = form_values(editor_client, url), form_values(editor_client, url)
     editor_client.post(url, data=dict(first, title_en="Their title", summary_en="Their summary."))
 
-    response = editor_client.post(url, data=dict(second, summary_zh="我的摘要。", hot="90"))
+    # The English summary changed on both sides: a conflict, not a merge.
+    response = editor_client.post(url, data=dict(second, summary_en="My summary.", summary_zh="我的摘要。", hot="90"))
     html = response.get_data(as_text=True)
     assert response.status_code == 409
     rows = BeautifulSoup(html, "html.parser").select(".conflict-table tbody tr")
-    assert [row.th.get_text() for row in rows] == ["Summary (中文)", "Hot"]
+    assert [row.th.get_text() for row in rows] == ["Summary (EN)", "Summary (中文)", "Hot"]
     assert kept_value(html, "title_en") == "Their title"  # theirs: this editor never touched it
     assert kept_value(html, "summary_zh") == "我的摘要。"
 
@@ -63,7 +64,7 @@ def test_a_conflict_keeps_the_other_editors_changes_to_fields_this_one_left_alon
     saved = stored(article.slug)
     assert (saved.title_en, saved.summary_en, saved.summary_zh, saved.hot) == (
         "Their title",
-        "Their summary.",
+        "My summary.",
         "我的摘要。",
         90,
     )
