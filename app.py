@@ -12,7 +12,7 @@ from htmx_flask import Htmx
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from ainews import api, cache, editor, faults, http_cache, security
+from ainews import api, cache, editor, faults, http_cache, media, security
 from ainews.config import database_url, load_config
 from ainews.db import db_wrapper, open_database
 from ainews.i18n import BABEL_LOCALES
@@ -47,7 +47,7 @@ def create_app(test_config=None):
     app.before_request(security.refuse_nul_in_address)
     app.register_error_handler(HTTPException, errors.error_page)
     faults.init_app(app)
-    for blueprint in (pages.bp, feeds.bp, health.bp, editor.bp, api.bp):
+    for blueprint in (pages.bp, feeds.bp, health.bp, editor.bp, api.bp, media.bp):
         app.register_blueprint(blueprint)
     csrf.exempt(api.bp)  # no cookies there for a forged request to ride on
     commands.register(app)
