@@ -20,11 +20,12 @@ from ainews.ops import commands, health
 from ainews.reader import errors, feeds, pages, render
 from ainews.schema import update_statistics
 from ainews.view_counter import ViewCounter
-from ainews.web import current_lang
+from ainews.web import SiteRequest, current_lang
 
 
 def create_app(test_config=None):
     app = Flask(__name__, instance_relative_config=True)
+    app.request_class = SiteRequest
     load_config(app, test_config)
     app.config["DATABASE"] = open_database(database_url(app), app.config["DATABASE_POOL_SIZE"])
     db_wrapper.init_app(app)
@@ -47,8 +48,9 @@ def create_app(test_config=None):
     app.before_request(security.refuse_nul_in_address)
     app.register_error_handler(HTTPException, errors.error_page)
     faults.init_app(app)
-    for blueprint in (pages.bp, feeds.bp, health.bp, editor.bp, api.bp, media.bp):
+    for blueprint in (pages.bp, feeds.bp, health.bp, editor.bp, api.bp):
         app.register_blueprint(blueprint)
+    media.init_app(app)
     csrf.exempt(api.bp)  # no cookies there for a forged request to ride on
     commands.register(app)
     return app

@@ -10,6 +10,8 @@ import re
 
 from flask import Blueprint, abort, current_app, redirect, request, url_for
 
+from ainews import rules
+from ainews.cache import LRU
 from ainews.images import FORMAT, MEDIA_TYPE, find_image, image_file
 from ainews.rules import IMAGE_KEY_PATTERN
 
@@ -19,8 +21,49 @@ FILE_NAME = re.compile(rf"({IMAGE_KEY_PATTERN})-([1-9][0-9]{{0,4}})\.{FORMAT}")
 YEAR = 365 * 24 * 3600
 
 
+def init_app(app):
+    """The blueprint, and what templates need to show a stored picture."""
+    app.register_blueprint(bp)
+    app.jinja_env.globals.update(
+        stored_image=stored_image,
+        media_url=media_url,
+        srcset=srcset,
+        cover_alt=cover_alt,
+        EAGER_CARDS=rules.EAGER_CARDS,
+        CARD_IMAGE_SIZES=rules.CARD_IMAGE_SIZES,
+        ARTICLE_IMAGE_SIZES=rules.ARTICLE_IMAGE_SIZES,
+    )
+
+
 def media_url(key, width, **options):
     return url_for("media.image", name=f"{key}-{width}.{FORMAT}", **options)
+
+
+def srcset(image):
+    """Every stored width of a picture, for an <img srcset>."""
+    return ", ".join(f"{media_url(image.key, width)} {width}w" for width in image.widths)
+
+
+# Pictures by key. A key names the same picture forever, so a found one is
+# kept; a key not found is asked again next time (it may be imported later).
+IMAGES = LRU(4096)
+
+
+def stored_image(key):
+    """The stored picture with this key (its size and widths), or None."""
+    if not key:
+        return None
+    image = IMAGES.get(key)
+    if image is None:
+        image = find_image(key)
+        if image is not None:
+            IMAGES.put(key, image)
+    return image
+
+
+def cover_alt(article, lang):
+    """The cover's description in `lang`, else in the other language."""
+    return getattr(article, f"cover_alt_{lang}") or article.cover_alt_en or article.cover_alt_zh
 
 
 @bp.get("/<name>")
