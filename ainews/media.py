@@ -30,6 +30,8 @@ def init_app(app):
         srcset=srcset,
         cover_alt=cover_alt,
         EAGER_CARDS=rules.EAGER_CARDS,
+        IMAGE_MAX_BYTES=rules.IMAGE_MAX_BYTES,
+        IMAGE_MAX_TEXT=rules.IMAGE_MAX_TEXT,
         CARD_IMAGE_SIZES=rules.CARD_IMAGE_SIZES,
         ARTICLE_IMAGE_SIZES=rules.ARTICLE_IMAGE_SIZES,
     )
