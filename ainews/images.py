@@ -110,6 +110,16 @@ def stored_widths(width):
     return [w for w in rules.IMAGE_WIDTHS if w < width] + [min(width, rules.IMAGE_WIDTHS[-1])]
 
 
+def file_path(key, width):
+    """Where a stored file is served (ainews/media.py), as a path."""
+    return f"/media/{key}-{width}.{FORMAT}"
+
+
+def file_srcset(image):
+    """Every stored width of a picture, for an <img srcset>."""
+    return ", ".join(f"{file_path(image.key, width)} {width}w" for width in image.widths)
+
+
 def decode(data):
     """The first frame of an accepted image, fully decoded; ImageRefused otherwise."""
     if not data:
@@ -168,7 +178,8 @@ def process(data):
     key = hashlib.sha256(f"{picture.mode} {width}x{height} ".encode() + picture.tobytes()).hexdigest()
     files = {}
     for target in stored_widths(width):
-        resized = picture if target == width else picture.resize((target, round(height * target / width)), Image.LANCZOS)
+        size = (target, max(1, round(height * target / width)))
+        resized = picture if target == width else picture.resize(size, Image.LANCZOS)
         out = io.BytesIO()
         resized.save(out, "WEBP", quality=rules.IMAGE_QUALITY, method=4)
         files[target] = out.getvalue()

@@ -12,7 +12,7 @@ from flask import Blueprint, abort, current_app, redirect, request, url_for
 
 from ainews import rules
 from ainews.cache import LRU
-from ainews.images import FORMAT, MEDIA_TYPE, find_image, image_file
+from ainews.images import FORMAT, MEDIA_TYPE, file_srcset, find_image, image_file
 from ainews.rules import IMAGE_KEY_PATTERN
 
 bp = Blueprint("media", __name__, url_prefix="/media")
@@ -27,7 +27,7 @@ def init_app(app):
     app.jinja_env.globals.update(
         stored_image=stored_image,
         media_url=media_url,
-        srcset=srcset,
+        srcset=file_srcset,
         cover_alt=cover_alt,
         EAGER_CARDS=rules.EAGER_CARDS,
         IMAGE_MAX_BYTES=rules.IMAGE_MAX_BYTES,
@@ -39,11 +39,6 @@ def init_app(app):
 
 def media_url(key, width, **options):
     return url_for("media.image", name=f"{key}-{width}.{FORMAT}", **options)
-
-
-def srcset(image):
-    """Every stored width of a picture, for an <img srcset>."""
-    return ", ".join(f"{media_url(image.key, width)} {width}w" for width in image.widths)
 
 
 # Pictures by key. A key names the same picture forever, so a found one is

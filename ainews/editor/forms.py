@@ -23,8 +23,8 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional, Regexp, StopValidation, ValidationError
 
 from ainews.articles import parse_tags
-from ainews.images import find_image
 from ainews.i18n import LOCAL_ZONES, local_input_text, local_moment
+from ainews.images import find_image
 from ainews.rules import (
     ARTICLE_FIELDS,
     DATETIME_FORMATS,

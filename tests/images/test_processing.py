@@ -2,11 +2,11 @@
 
 import io
 
+import image_samples as samples
 import pytest
 from PIL import Image
 
 from ainews import images, rules
-import image_samples as samples
 
 IMAGE_FILE_FORMAT = "WEBP"
 
