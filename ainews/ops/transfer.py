@@ -1,6 +1,7 @@
 """Moving the site's content in and out: `flask export FILE` and `flask import FILE`.
 
 The file holds every tag and every article, drafts included, sorted by slug,
+and every uploaded image (ainews/ops/image_transfer.py),
 so exporting, importing into an empty site and exporting again gives the
 same file. An import is all or nothing: every record is checked first, and
 one invalid record means nothing is written.
@@ -11,6 +12,7 @@ import json
 from ainews.clock import utcnow
 from ainews.db import write_transaction
 from ainews.i18n import iso_utc, parse_iso_utc
+from ainews.ops.image_transfer import cover_problems, export_images, image_problems, import_images
 from ainews.rules import ARTICLE_FIELDS, CONTROL_CHARACTERS, KEPT_FIELDS, TAG_FIELDS, TITLE_COLUMNS, has_title
 from models import Article, Tag, attach_tags, set_tags
 
@@ -25,7 +27,12 @@ def export_data():
     tags = [{"slug": t.slug, "name_en": t.name_en, "name_zh": t.name_zh} for t in Tag.select().order_by(Tag.slug)]
     articles = list(Article.select().order_by(Article.slug))
     attach_tags(articles)
-    return {"format": FORMAT, "tags": tags, "articles": [article_record(a) for a in articles]}
+    return {
+        "format": FORMAT,
+        "tags": tags,
+        "articles": [article_record(a) for a in articles],
+        "images": export_images(),
+    }
 
 
 def article_record(article):
@@ -75,7 +82,8 @@ def check(data):
             if slug in seen:
                 errors.append(f"{where}: slug appears twice")
             seen.add(slug)
-    return errors
+    errors += image_problems(data.get("images", []))
+    return errors or cover_problems(data)
 
 
 def tag_errors(tags):
@@ -129,8 +137,9 @@ def import_data(data):
     errors = check(data)
     if errors:
         raise ImportRefused(errors)
-    counts = {"tags created": 0, "tags updated": 0, "articles created": 0, "articles updated": 0}
+    counts = {"images created": 0, "tags created": 0, "tags updated": 0, "articles created": 0, "articles updated": 0}
     with write_transaction():
+        counts["images created"] = import_images(data.get("images", []))
         for item in data["tags"]:
             tag, created = Tag.get_or_create(slug=item["slug"], defaults=item)
             if not created:
