@@ -37,6 +37,8 @@ MEDIA_TYPE = "image/webp"
 # it; both are refusals here, and the header's size is checked first anyway.
 Image.MAX_IMAGE_PIXELS = rules.IMAGE_MAX_PIXELS
 
+MAX_SIDE_TEXT = f"{rules.IMAGE_MAX_SIDE:,}"
+
 # Why an upload was refused, in the editor's (or API client's) language.
 PROBLEMS = {
     "empty": _l("The file is empty."),
@@ -45,7 +47,7 @@ PROBLEMS = {
     "too_many_pixels": _l(
         "The image is too large: at most %(pixels)s million pixels and %(side)s pixels a side.",
         pixels=rules.IMAGE_MAX_PIXELS // 1_000_000,
-        side=f"{rules.IMAGE_MAX_SIDE:,}",
+        side=MAX_SIDE_TEXT,
     ),
     "broken": _l("The image is damaged or cut short: it cannot be read."),
 }
