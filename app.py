@@ -25,7 +25,6 @@ from ainews.web import SiteRequest, current_lang
 
 def create_app(test_config=None):
     app = Flask(__name__, instance_relative_config=True)
-    app.request_class = SiteRequest
     load_config(app, test_config)
     app.config["DATABASE"] = open_database(database_url(app), app.config["DATABASE_POOL_SIZE"])
     db_wrapper.init_app(app)
@@ -38,6 +37,7 @@ def create_app(test_config=None):
     app.session_interface = security.SessionInterface()
     csrf = CSRFProtect(app)
     Htmx(app)
+    app.request_class = SiteRequest  # htmx-flask's request, with room for images on the routes that take them
     Babel(app, locale_selector=lambda: BABEL_LOCALES[current_lang()])
     # After-request functions run last registered first: headers and cookies,
     # then the ETag and its 304, then compression of what is left.

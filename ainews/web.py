@@ -3,7 +3,8 @@
 import re
 from urllib.parse import urlsplit
 
-from flask import Request, abort, current_app, g, request
+from flask import abort, current_app, g, request
+from htmx_flask.requests import HtmxAwareRequest
 
 from ainews.i18n import lang_from_header
 from ainews.rules import DEFAULT_LANG, LANGS, MAX_PAGE, UPLOAD_REQUEST_MAX_BYTES
@@ -79,8 +80,8 @@ def site_host():
 UPLOAD_ENDPOINTS = ("editor.new", "editor.edit", "editor.upload_image", "api.upload_image")
 
 
-class SiteRequest(Request):
-    """Flask's request, with room for an image on the routes that take one (MAX_CONTENT_LENGTH elsewhere)."""
+class SiteRequest(HtmxAwareRequest):
+    """htmx-flask's request (request.htmx), with room for an image on the routes that take one (MAX_CONTENT_LENGTH elsewhere)."""
 
     @property
     def max_content_length(self):
