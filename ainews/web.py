@@ -81,7 +81,10 @@ UPLOAD_ENDPOINTS = ("editor.new", "editor.edit", "editor.upload_image", "api.upl
 
 
 class SiteRequest(HtmxAwareRequest):
-    """htmx-flask's request (request.htmx), with room for an image on the routes that take one (MAX_CONTENT_LENGTH elsewhere)."""
+    """htmx-flask's request (request.htmx), with room for an image on the routes that take one.
+
+    Other routes keep MAX_CONTENT_LENGTH.
+    """
 
     @property
     def max_content_length(self):
