@@ -120,17 +120,20 @@ def finish_html(html):
 
 
 def sanitize_html(html):
-    """Keep only the tags, attributes and URL schemes of ordinary prose."""
-    return Markup(
-        nh3.clean(  # nosec B704 # nh3 has just removed everything outside the allow-list
-            html,
-            tags=ALLOWED_TAGS,
-            attributes=ALLOWED_ATTRIBUTES,
-            url_schemes={"http", "https", "mailto"},
-            link_rel="noopener nofollow",
-            attribute_filter=only_own_images,
-        )
+    """Keep only the tags, attributes and URL schemes of ordinary prose, and images of our own files."""
+    cleaned = nh3.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes={"http", "https", "mailto"},
+        link_rel="noopener nofollow",
+        attribute_filter=only_own_images,
     )
+    # An <img> whose address was not ours has lost its src: drop what is left of it.
+    return Markup(IMAGE_WITHOUT_SOURCE.sub("", cleaned))  # nosec B704 # nh3 has removed everything outside the allow-list
+
+
+IMAGE_WITHOUT_SOURCE = re.compile(r"<img(?![^>]*\ssrc=)[^>]*>")
 
 
 @dataclass(frozen=True)
