@@ -88,7 +88,7 @@ class UploadedImage(BaseModel):
 class ImageFile(BaseModel):
     """One encoding of a picture, at one width."""
 
-    image = ForeignKeyField(UploadedImage, backref="files", on_delete="CASCADE", column_name="image_key")
+    image = ForeignKeyField(UploadedImage, backref="files", on_delete="CASCADE")  # its key
     width = IntegerField()
     height = IntegerField()
     format = CharField(max_length=10, default=FORMAT)
