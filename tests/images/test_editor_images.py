@@ -183,3 +183,11 @@ def test_uploads_need_the_csrf_token_and_a_signed_in_editor(editor_client):
     response = editor_client.post("/editor/images", data=data, content_type="multipart/form-data")
     assert response.status_code in (302, 303, 400, 401)
     assert image_count() == 0
+
+
+def test_text_far_over_its_limit_is_refused_by_the_form_not_by_the_request_limit(editor_client):
+    analysis = "a" * (rules.REQUEST_MAX_BYTES * 2)
+    response = editor_client.post("/editor/new", data=form_data(editor_client, analysis_en=analysis))
+    assert response.status_code == 422
+    assert "At most" in page(response).find(id="error-analysis_en").get_text()
+    assert stored_article() is None
