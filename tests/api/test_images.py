@@ -3,6 +3,8 @@
 import io
 
 import image_samples as samples
+from werkzeug.datastructures import FileStorage, MultiDict
+from werkzeug.test import encode_multipart
 
 from ainews import rules
 
@@ -45,3 +47,12 @@ def test_bad_uploads(api):
 def test_the_refusal_is_in_the_clients_language(api):
     response = send(api, samples.TEXT_AS_JPG, headers={"Accept-Language": "zh-CN"})
     assert "不是本站接受的图片" in response.get_json()["errors"]["image"]
+
+
+def test_an_upload_over_the_limit_is_413_naming_the_uploads_limit(api):
+    boundary, body = encode_multipart(
+        MultiDict({"image": FileStorage(io.BytesIO(b"\xff" * (rules.UPLOAD_REQUEST_MAX_BYTES + 1)), "big.jpg")})
+    )
+    response = api.post("/images", data=body, content_type=f"multipart/form-data; boundary={boundary}")
+    assert response.status_code == 413
+    assert rules.UPLOAD_REQUEST_MAX_TEXT in response.get_json()["errors"]["request"]
