@@ -12,7 +12,7 @@ from htmx_flask import Htmx
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from ainews import api, cache, editor, faults, http_cache, security
+from ainews import api, cache, editor, faults, http_cache, media, security
 from ainews.config import database_url, load_config
 from ainews.db import db_wrapper, open_database
 from ainews.i18n import BABEL_LOCALES
@@ -20,7 +20,7 @@ from ainews.ops import commands, health
 from ainews.reader import errors, feeds, pages, render
 from ainews.schema import update_statistics
 from ainews.view_counter import ViewCounter
-from ainews.web import current_lang
+from ainews.web import SiteRequest, current_lang
 
 
 def create_app(test_config=None):
@@ -37,6 +37,7 @@ def create_app(test_config=None):
     app.session_interface = security.SessionInterface()
     csrf = CSRFProtect(app)
     Htmx(app)
+    app.request_class = SiteRequest  # htmx-flask's request, with room for images on the routes that take them
     Babel(app, locale_selector=lambda: BABEL_LOCALES[current_lang()])
     # After-request functions run last registered first: headers and cookies,
     # then the ETag and its 304, then compression of what is left.
@@ -49,6 +50,7 @@ def create_app(test_config=None):
     faults.init_app(app)
     for blueprint in (pages.bp, feeds.bp, health.bp, editor.bp, api.bp):
         app.register_blueprint(blueprint)
+    media.init_app(app)
     csrf.exempt(api.bp)  # no cookies there for a forged request to ride on
     commands.register(app)
     return app

@@ -67,6 +67,11 @@ class Article(BaseModel):
     source_url = CharField(max_length=rules.SOURCE_URL_MAX, default="")
     model = CharField(max_length=rules.MODEL_NAME_MAX, default="")
     generated_at = UTCDateTimeField(null=True)
+    # The cover picture: an uploaded image's key (ainews/images.py) or "",
+    # and what it shows in words, in each language.
+    cover = CharField(max_length=rules.IMAGE_KEY_LENGTH, default="")
+    cover_alt_en = CharField(max_length=rules.IMAGE_ALT_MAX, default="")
+    cover_alt_zh = CharField(max_length=rules.IMAGE_ALT_MAX, default="")
 
     class Meta:
         # One index per feed order, so each reads rows already sorted.
@@ -353,8 +358,9 @@ class Revision(BaseModel):
 
 
 from ainews.accounts import ApiToken, Editor, EditorSession, LoginFailure, hash_secret  # noqa: E402, F401
+from ainews.images import ImageFile, UploadedImage  # noqa: E402
 
-MODELS = [Tag, Article, ArticleTag, Editor, EditorSession, LoginFailure, ApiToken, Revision]
+MODELS = [Tag, Article, ArticleTag, Editor, EditorSession, LoginFailure, ApiToken, Revision, UploadedImage, ImageFile]
 
 
 def article_count():

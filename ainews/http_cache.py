@@ -112,6 +112,8 @@ def cache_static(response):
 def cache_response(response):
     if request.endpoint == "static":
         return cache_static(response) if response.status_code in (200, 304) else response
+    if request.blueprint == "media":
+        return response  # the same bytes for everyone, cached a year (ainews/media.py)
     # HX-Target: "load more" and the search box get a block of the page.
     response.vary.update(["HX-Request", "HX-Target", "Cookie"])
     if (

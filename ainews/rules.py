@@ -102,11 +102,46 @@ REQUEST_MAX_TEXT = f"{REQUEST_MAX_BYTES // 2**20} MB"
 API_NAME_ECHO_MAX = 100  # how much of an unknown field's name the API's error repeats
 SEARCH_QUERY_MAX = 200  # characters of a search; the rest is ignored
 CLOCK_STAMPS_MAX = 200  # relative times one /times request may ask for
+# Images editors upload: accepted only when they decode as one of these
+# formats within these limits, then stored re-encoded as WebP at these widths
+# (never wider than the original), under a name made from their content.
+IMAGE_MAX_BYTES = 10 * 2**20
+IMAGE_MAX_TEXT = f"{IMAGE_MAX_BYTES // 2**20} MB"
+IMAGE_MAX_PIXELS = 40_000_000  # a 12,000 x 12,000 picture (144 million) is refused
+IMAGE_MAX_SIDE = 10_000
+IMAGE_FORMATS = ("JPEG", "PNG", "WEBP", "GIF", "AVIF")  # as Pillow names them; AVIF when Pillow has it
+IMAGE_WIDTHS = (480, 960, 1600)
+IMAGE_QUALITY = 80  # WebP quality: 1600 px wide about 75 KB (2026-11-30)
+IMAGE_KEY_LENGTH = 32  # hex digits of the content hash
+IMAGE_KEY_PATTERN = rf"[0-9a-f]{{{IMAGE_KEY_LENGTH}}}"
+IMAGE_KEY_PATTERN_TEXT = f"{IMAGE_KEY_LENGTH} hexadecimal digits: the key of an uploaded image"
+IMAGE_ALT_MAX = 300
+UPLOADER_MAX = max(EDITOR_NAME_MAX, TOKEN_NAME_MAX)
+# Forms that carry an image besides the article's text take this much.
+UPLOAD_REQUEST_MAX_BYTES = IMAGE_MAX_BYTES + REQUEST_MAX_BYTES
+UPLOAD_REQUEST_MAX_TEXT = f"{UPLOAD_REQUEST_MAX_BYTES // 2**20} MB"
+# How wide a cover shows (the `sizes` of its srcset; static/style.css lays
+# it out so): small beside a card's text, the column's width on the article.
+CARD_IMAGE_SIZES = "(max-width: 30rem) 100vw, 12rem"
+ARTICLE_IMAGE_SIZES = "(min-width: 46rem) 44rem, 100vw"
+EAGER_CARDS = 2  # cards at the top of a page whose cover loads at once; the rest when scrolled to
 
 
 def has_title(values):
     """Whether `values` (a dict of columns) hold a title, not just spaces, in at least one language."""
     return any(isinstance(values.get(name), str) and values[name].strip() for name in TITLE_COLUMNS)
+
+
+def image_key_ok(key):
+    return re.fullmatch(IMAGE_KEY_PATTERN, key) is not None
+
+
+def cover_alt_missing(values):
+    """The alt text columns a cover needs and `values` (a dict of columns) leave blank."""
+    if not values.get("cover"):
+        return []
+    names = [f"cover_alt_{lang}" for lang in LANGS]
+    return [name for name in names if not (isinstance(values.get(name), str) and values[name].strip())]
 
 
 def score_ok(value):
@@ -251,6 +286,10 @@ ARTICLE_FIELDS = {
     "source_url": text_rule(SOURCE_URL_MAX, web_url=True),
     "model": text_rule(MODEL_NAME_MAX),
     "generated_at": TIME_RULE,
+    # A cover picture: the key of an uploaded image, or empty; its alt text
+    # is required in both languages when it is set (cover_alt_missing).
+    "cover": text_rule(IMAGE_KEY_LENGTH, pattern=IMAGE_KEY_PATTERN, pattern_text=IMAGE_KEY_PATTERN_TEXT),
+    **{f"cover_alt_{lang}": text_rule(IMAGE_ALT_MAX) for lang in LANGS},
 }
 
 # What the site keeps itself; only `flask import` restores these.

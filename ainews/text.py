@@ -19,7 +19,9 @@ from markupsafe import Markup
 from ainews.cache import memo
 from ainews.cjk_markdown import cjk_friendly
 from ainews.i18n import other_lang
-from ainews.rules import LANGS
+from ainews.images import file_path, file_srcset
+from ainews.media import stored_image
+from ainews.rules import ARTICLE_IMAGE_SIZES, IMAGE_KEY_PATTERN, LANGS
 
 # CommonMark with raw HTML switched off, made right for Chinese emphasis and
 # line breaks; whatever HTML the renderer makes still passes through an
@@ -27,15 +29,27 @@ from ainews.rules import LANGS
 _markdown = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table").use(cjk_friendly)
 
 
-def _image_as_link(self, tokens, idx, options, env):
-    """Images become links to them: no third-party requests, and the alt text survives."""
+def _image(self, tokens, idx, options, env):
+    """An image of our own uploads shows inline; any other becomes a link to it.
+
+    No third-party requests, and the alt text survives either way.
+    """
     token = tokens[idx]
     alt = self.renderInlineAsText(token.children or [], options, env)
+    own = OWN_IMAGE.fullmatch(token.attrGet("src") or "")
+    image = stored_image(own.group(1)) if own else None
+    if image is not None:
+        return (
+            f'<img src="{file_path(image.key, image.widths[-1])}" srcset="{escapeHtml(file_srcset(image))}" '
+            f'sizes="{ARTICLE_IMAGE_SIZES}" width="{image.width}" height="{image.height}" '
+            f'alt="{escapeHtml(alt)}" loading="lazy" decoding="async">'
+        )
     src = escapeHtml(token.attrGet("src") or "")
     return f'<a href="{src}">{escapeHtml(alt or src)}</a>'
 
 
-_markdown.add_render_rule("image", _image_as_link)
+_markdown.add_render_rule("image", _image)
+OWN_IMAGE = re.compile(rf"/media/({IMAGE_KEY_PATTERN})")
 
 ALLOWED_TAGS = {
     "p",
@@ -61,8 +75,38 @@ ALLOWED_TAGS = {
     "tr",
     "th",
     "td",
+    "img",
 }
-ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "ol": {"start"}, "th": {"align"}, "td": {"align"}}
+ALLOWED_ATTRIBUTES = {
+    "a": {"href", "title"},
+    "ol": {"start"},
+    "th": {"align"},
+    "td": {"align"},
+    "img": {"src", "srcset", "sizes", "width", "height", "alt", "loading", "decoding"},
+}
+# An <img> survives only pointing at our own files: whatever made it.
+OWN_FILE = re.compile(rf"/media/{IMAGE_KEY_PATTERN}-[0-9]+\.webp")
+
+
+def only_own_images(tag, attribute, value):
+    """nh3's attribute filter: an image's addresses must be our stored files, its sizes plain."""
+    if tag != "img":
+        return value
+    if attribute == "src":
+        return value if OWN_FILE.fullmatch(value) else None
+    if attribute == "srcset":
+        candidates = [part.strip().split(" ") for part in value.split(",")]
+        ok = all(len(c) == 2 and OWN_FILE.fullmatch(c[0]) and re.fullmatch(r"[0-9]+w", c[1]) for c in candidates)
+        return value if ok else None
+    if attribute in ("width", "height"):
+        return value if value.isdigit() else None
+    if attribute == "loading":
+        return value if value in ("lazy", "eager") else None
+    if attribute == "decoding":
+        return value if value == "async" else None
+    if attribute == "sizes":
+        return value if value == ARTICLE_IMAGE_SIZES else None
+    return value
 
 
 def render_markdown(text):
@@ -76,16 +120,20 @@ def finish_html(html):
 
 
 def sanitize_html(html):
-    """Keep only the tags, attributes and URL schemes of ordinary prose."""
-    return Markup(
-        nh3.clean(  # nosec B704 # nh3 has just removed everything outside the allow-list
-            html,
-            tags=ALLOWED_TAGS,
-            attributes=ALLOWED_ATTRIBUTES,
-            url_schemes={"http", "https", "mailto"},
-            link_rel="noopener nofollow",
-        )
+    """Keep only the tags, attributes and URL schemes of ordinary prose, and images of our own files."""
+    cleaned = nh3.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes={"http", "https", "mailto"},
+        link_rel="noopener nofollow",
+        attribute_filter=only_own_images,
     )
+    # An <img> whose address was not ours has lost its src: drop what is left of it.
+    return Markup(IMAGE_WITHOUT_SOURCE.sub("", cleaned))  # nosec B704 # nh3 has removed everything outside the allow-list
+
+
+IMAGE_WITHOUT_SOURCE = re.compile(r"<img(?![^>]*\ssrc=)[^>]*>")
 
 
 @dataclass(frozen=True)

@@ -4,9 +4,10 @@ import re
 from urllib.parse import urlsplit
 
 from flask import abort, current_app, g, request
+from htmx_flask.requests import HtmxAwareRequest
 
 from ainews.i18n import lang_from_header
-from ainews.rules import DEFAULT_LANG, LANGS, MAX_PAGE
+from ainews.rules import DEFAULT_LANG, LANGS, MAX_PAGE, UPLOAD_REQUEST_MAX_BYTES
 
 # The start of every reader URL: its language.
 LANG_PREFIX = f"/<any({', '.join(LANGS)}):lang>"
@@ -73,3 +74,20 @@ def page_count(total, per_page):
 def site_host():
     """The site's host name: the configured SITE_URL's, else (in development) the request's."""
     return urlsplit("//" + (current_app.config["SERVER_NAME"] or request.host)).hostname
+
+
+# Routes whose requests may carry an image: the article form and the uploads.
+UPLOAD_ENDPOINTS = ("editor.new", "editor.edit", "editor.upload_image", "api.upload_image")
+
+
+class SiteRequest(HtmxAwareRequest):
+    """htmx-flask's request (request.htmx), with room for an image on the routes that take one.
+
+    Other routes keep MAX_CONTENT_LENGTH.
+    """
+
+    @property
+    def max_content_length(self):
+        if self.endpoint in UPLOAD_ENDPOINTS:
+            return UPLOAD_REQUEST_MAX_BYTES
+        return super().max_content_length

@@ -284,6 +284,8 @@ def form_values_in(html):
     data = {}
     for element in soup.find("form", id="article-form").find_all(["input", "textarea", "select"]):
         name = element.get("name")
+        if name is None:  # a browser posts only named fields
+            continue
         if element.name == "textarea":
             # Browsers drop the newline that opens a textarea's content.
             data[name] = element.text.removeprefix("\r\n").removeprefix("\n")

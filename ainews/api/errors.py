@@ -2,11 +2,12 @@
 
 import json
 
-from flask import current_app
+from flask import current_app, request
 from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 
-from ainews.rules import REQUEST_MAX_TEXT
+from ainews.rules import REQUEST_MAX_TEXT, UPLOAD_REQUEST_MAX_TEXT
+from ainews.web import UPLOAD_ENDPOINTS
 
 
 class ApiError(Exception):
@@ -29,13 +30,18 @@ def http_error(error: HTTPException):
         400: _("The request is malformed."),
         404: _("Nothing is at this address."),
         405: _("This address does not accept that method."),
-        413: _("The body is larger than the site accepts (%(size)s).", size=REQUEST_MAX_TEXT),
+        413: _("The body is larger than the site accepts (%(size)s).", size=body_limit_text()),
     }
     code = error.code or 500
     response = json_response({"errors": {"request": messages.get(code, _("Something went wrong on our side."))}}, code)
     if code == 405 and getattr(error, "valid_methods", None):
         response.headers["Allow"] = ", ".join(error.valid_methods)
     return response
+
+
+def body_limit_text():
+    """The request limit of this route, in words: an upload's is larger (ainews/web.py)."""
+    return UPLOAD_REQUEST_MAX_TEXT if request.endpoint in UPLOAD_ENDPOINTS else REQUEST_MAX_TEXT
 
 
 def json_response(data, status=200):

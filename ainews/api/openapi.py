@@ -7,11 +7,14 @@ receive against this document, and that its paths are exactly the API's routes.
 """
 
 from ainews.api.body import CHANGE_FIELDS, JSON_TYPES
+from ainews.api.images import IMAGE_SCHEMA
 from ainews.rules import (
     API_DEFAULT_LIMIT,
     API_MAX_LIMIT,
     ARTICLE_FIELDS,
     DEFAULT_SORT,
+    IMAGE_MAX_PIXELS,
+    IMAGE_MAX_TEXT,
     KEPT_FIELDS,
     LANGS,
     REQUEST_MAX_TEXT,
@@ -19,6 +22,7 @@ from ainews.rules import (
     TEXT_COLUMNS,
     TEXT_LIMITS,
     TRANSLATED_FIELDS,
+    UPLOAD_REQUEST_MAX_TEXT,
 )
 
 # Schemas ---------------------------------------------------------------------------
@@ -78,6 +82,8 @@ DESCRIPTIONS = {
         "Required by PATCH: the version last read. A stale version is merged"
         " if no field it changes changed since; else a 409."
     ),
+    "cover": "The key of a picture uploaded with POST /images, or empty for none.",
+    **{f"cover_alt_{lang}": f"What the cover shows, in words ({lang}); required with a cover." for lang in LANGS},
 }
 
 
@@ -309,6 +315,34 @@ def list_tags():
     }
 
 
+def upload_image():
+    return {
+        "summary": "Upload a picture (JPEG, PNG, WebP, GIF or AVIF) as the multipart field `image`.",
+        "description": f"At most {IMAGE_MAX_TEXT} and {IMAGE_MAX_PIXELS:,} pixels. It is decoded, turned upright, "
+        "stripped of metadata (EXIF, GPS) and stored as WebP; the same picture sent twice gets the same key.",
+        "security": WRITE,
+        "requestBody": {
+            "required": True,
+            "content": {
+                "multipart/form-data": {
+                    "schema": {
+                        "type": "object",
+                        "required": ["image"],
+                        "properties": {"image": {"type": "string", "format": "binary"}},
+                    }
+                }
+            },
+        },
+        "responses": {
+            "201": ok("Stored.", IMAGE_SCHEMA),
+            "400": error("No `image` field."),
+            "401": BAD_TOKEN,
+            "413": error(f"The body is over {UPLOAD_REQUEST_MAX_TEXT}."),
+            "422": error("Not an image the site accepts, damaged, or over the limits."),
+        },
+    }
+
+
 def this_document():
     return {"summary": "This document.", "responses": {"200": ok("OpenAPI 3.1.", {"type": "object"})}}
 
@@ -322,6 +356,7 @@ def paths():
             "patch": change_article(),
             "delete": delete_article(),
         },
+        "/images": {"post": upload_image()},
         "/tags": {"get": list_tags()},
         "/openapi.json": {"get": this_document()},
     }

@@ -44,6 +44,9 @@ def article_json(article, lang=None, full=True):
         version=article.version,
         source_url=article.source_url,
         model=article.model,
+        cover=article.cover,
+        cover_alt_en=article.cover_alt_en,
+        cover_alt_zh=article.cover_alt_zh,
     )
     for name in TIMES:
         moment = getattr(article, name)

@@ -2,7 +2,7 @@
 (articles.py, form_page.py, forms.py), history and the Deleted list (history.py),
 all on one blueprint (blueprint.py)."""
 
-from ainews.editor import articles, auth, history  # noqa: F401  (their routes join the blueprint)
+from ainews.editor import articles, auth, history, images  # noqa: F401  (their routes join the blueprint)
 from ainews.editor.blueprint import bp
 
 __all__ = ["bp"]

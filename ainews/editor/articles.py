@@ -20,6 +20,7 @@ from ainews.editor.form_page import (
     render_form,
 )
 from ainews.editor.forms import ArticleForm, ConfirmForm
+from ainews.editor.images import add_cover_error, take_cover_upload
 from ainews.i18n import absolute_text
 from ainews.rules import CATEGORY_DEFAULTS, DASHBOARD_PAGE, DELETED_KEPT, TEXT_COLUMNS
 from ainews.web import current_lang, page_number
@@ -68,10 +69,13 @@ def edit(article_id):
 
 def article_form(article, form):
     """Show the form, or save it: the one handler behind "new" and "edit"."""
+    refused_cover = take_cover_upload(form) if request.method == "POST" else None
     if request.method == "POST" and request.form.get("action") == "preview":
         form.validate()  # the preview button, for editors without JavaScript: nothing is saved
+        add_cover_error(form, refused_cover)
         return render_form(form, article)
-    if not form.validate_on_submit():
+    if not form.validate_on_submit() or refused_cover:
+        add_cover_error(form, refused_cover)
         return render_form(form, article, 422 if form.is_submitted() else 200)
     values = form.article_values()
     if request.form.get("action") == "unpublish":

@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 
 from ainews.articles import find_or_make_tags, tags_text
 from ainews.clock import utcnow
-from ainews.editor.forms import ArticleForm
+from ainews.editor.forms import COVER_COLUMNS, ArticleForm
 from ainews.i18n import local_input_text, other_lang
 from ainews.rules import ARTICLE_FIELDS, LANGS, MAX_INTEGER, MAX_TAGS, SCORES, TRANSLATED_FIELDS, article_slug, score_ok
 from ainews.web import current_lang
@@ -38,6 +38,7 @@ def form_text(article, lang):
         model=article.model,
         generated_at=local_input_text(article.generated_at, lang),
     )
+    text.update({name: getattr(article, name) for name in COVER_COLUMNS})
     return text
 
 
@@ -123,6 +124,9 @@ def preview_article(stored, form):
         value = getattr(form, name).data or ""
         setattr(article, name, value if ARTICLE_FIELDS[name].accepts(value) else "")
     article.generated_at = form.typed_time(form.generated_at)
+    for name in COVER_COLUMNS:
+        value = getattr(form, name).data or ""
+        setattr(article, name, value if ARTICLE_FIELDS[name].accepts(value) else "")
     article.published_at = form.publish_time() or stored.published_at or utcnow()
     typed_slug = form.slug.data if not form.slug.errors else None
     article.slug = typed_slug or stored.slug or article_slug(article.title_en, article.title_zh)

@@ -24,6 +24,7 @@ from wtforms.validators import InputRequired, Length, Optional, Regexp, StopVali
 
 from ainews.articles import parse_tags
 from ainews.i18n import LOCAL_ZONES, local_input_text, local_moment
+from ainews.images import find_image
 from ainews.rules import (
     ARTICLE_FIELDS,
     DATETIME_FORMATS,
@@ -37,6 +38,7 @@ from ainews.rules import (
     TITLE_COLUMNS,
     TRANSLATED_FIELDS,
     clean_text,
+    cover_alt_missing,
     has_title,
     web_url_ok,
 )
@@ -133,6 +135,7 @@ ARTICLE_FIELD_LABELS = {
     "source_url": _l("Source address"),
     "model": _l("Model"),
     "generated_at": _l("Generation time"),
+    "cover": _l("Cover image"),
 }
 
 STATUS_LABELS = {"draft": _l("Draft"), "published": _l("Published")}
@@ -180,6 +183,8 @@ class ArticleForm(Form):
         [Optional(strip_whitespace=False), at_most(ARTICLE_FIELDS["model"].max_length)],
     )
     generated_at = StringField(ARTICLE_FIELD_LABELS["generated_at"])
+    # The cover: an uploaded image's key (the file input is ainews/editor/images.py's).
+    cover = HiddenField()
     version = HiddenField()
     base = HiddenField()
 
@@ -200,7 +205,14 @@ class ArticleForm(Form):
         if not has_title({name: self[name].data for name in TITLE_COLUMNS}):
             self.title_en.errors = [*self.title_en.errors, _l("Give the article a title in at least one language.")]
             valid = False
+        for name in cover_alt_missing({name: self[name].data for name in COVER_COLUMNS}):
+            self[name].errors = [*self[name].errors, _l("Describe the picture for readers who cannot see it.")]
+            valid = False
         return valid
+
+    def validate_cover(self, field):
+        if field.data and find_image(field.data) is None:
+            raise ValidationError(_l("This image is not among the uploaded ones. Upload it again."))
 
     def validate_slug(self, field):
         if not field.data:
@@ -274,6 +286,7 @@ class ArticleForm(Form):
             source_url=self.source_url.data or "",
             model=self.model.data or "",
         )
+        values.update({name: (self[name].data or "").strip() for name in COVER_COLUMNS})
         values.update({name: self.stored_or_typed_time(name) for name in self.TIME_FIELDS})
         if self.slug.data:
             values["slug"] = self.slug.data
@@ -289,7 +302,19 @@ class ArticleForm(Form):
             return None
 
 
+COVER_COLUMNS = ("cover", *(f"cover_alt_{lang}" for lang in LANGS))
+
 # The eight text fields: category_en, category_zh, title_en, …
 for _field in TRANSLATED_FIELDS:
     for _lang in LANGS:
         setattr(ArticleForm, f"{_field}_{_lang}", text_field(_field, _lang))
+# The cover's description in each language: cover_alt_en, cover_alt_zh.
+for _lang in LANGS:
+    setattr(
+        ArticleForm,
+        f"cover_alt_{_lang}",
+        StringField(
+            _l("Cover description"),
+            [Optional(strip_whitespace=False), at_most(ARTICLE_FIELDS[f"cover_alt_{_lang}"].max_length)],
+        ),
+    )

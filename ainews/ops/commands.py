@@ -1,5 +1,6 @@
 """Flask CLI commands: `flask init-db`, `flask seed-demo`, `flask reindex`, `flask export`/`import`,
-`flask backup`/`restore`, `flask create-editor`, `flask create-token`/`revoke-token`, `flask translate …`."""
+`flask backup`/`restore`, `flask prune-images`, `flask create-editor`, `flask create-token`/`revoke-token`,
+`flask translate …`."""
 
 import json
 import os
@@ -13,6 +14,7 @@ from ainews import revisions, search
 from ainews.db import database, write_transaction
 from ainews.ops import backup, transfer
 from ainews.ops.demo import seed_demo
+from ainews.ops.prune import prune_images_command
 from ainews.ops.translate import translate
 from ainews.rules import (
     DELETED_KEPT,
@@ -40,6 +42,7 @@ def register(app):
     app.cli.add_command(restore_command)
     app.cli.add_command(translate)
     app.cli.add_command(purge_deleted_command)
+    app.cli.add_command(prune_images_command)
 
 
 @click.command("init-db")

@@ -1,11 +1,12 @@
 """Moving the site's content in and out: `flask export FILE` and `flask import FILE`.
 
 The file holds every tag and every article, drafts included, sorted by slug,
-and the articles' revisions, those of deleted articles too, so exporting,
-importing into an empty site and exporting again gives the same file. An
-import is all or nothing: every record is checked first, and one invalid
-record means nothing is written. A file from before revisions (no
-"revisions" list) imports as before.
+and the articles' revisions (those of deleted articles too) and every
+uploaded image (ainews/ops/image_transfer.py), so exporting, importing into
+an empty site and exporting again gives the same file. An import is all or
+nothing: every record is checked first, and one invalid record means nothing
+is written. A file from before revisions (no "revisions" list) imports as
+before.
 """
 
 import json
@@ -15,6 +16,7 @@ from ainews import revisions
 from ainews.clock import utcnow
 from ainews.db import write_transaction
 from ainews.i18n import iso_utc, parse_iso_utc
+from ainews.ops.image_transfer import cover_problems, export_images, image_problems, import_images
 from ainews.rules import (
     ARTICLE_FIELDS,
     CONTROL_CHARACTERS,
@@ -40,7 +42,13 @@ def export_data():
     articles = list(Article.select().order_by(Article.slug))
     attach_tags(articles)
     records = [article_record(a) for a in articles]
-    return {"format": FORMAT, "tags": tags, "articles": records, "revisions": revision_groups(articles)}
+    return {
+        "format": FORMAT,
+        "tags": tags,
+        "articles": records,
+        "revisions": revision_groups(articles),
+        "images": export_images(),
+    }
 
 
 def revision_groups(articles):
@@ -115,7 +123,8 @@ def check(data):
             if slug in seen:
                 errors.append(f"{where}: slug appears twice")
             seen.add(slug)
-    return errors
+    errors += image_problems(data.get("images", []))
+    return errors or cover_problems(data)
 
 
 def revision_errors(groups):
@@ -204,8 +213,9 @@ def import_data(data):
     errors = check(data)
     if errors:
         raise ImportRefused(errors)
-    counts = {"tags created": 0, "tags updated": 0, "articles created": 0, "articles updated": 0}
+    counts = {"images created": 0, "tags created": 0, "tags updated": 0, "articles created": 0, "articles updated": 0}
     with write_transaction():
+        counts["images created"] = import_images(data.get("images", []))
         for item in data["tags"]:
             tag, created = Tag.get_or_create(slug=item["slug"], defaults=item)
             if not created:

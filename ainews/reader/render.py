@@ -232,7 +232,7 @@ CardsPage = namedtuple("CardsPage", "lang host_url search_terms now")
 
 
 @pass_context
-def render_card(context, article):
+def render_card(context, article, **variables):
     """The card template for `article` in the calling template's context, as {% include %} would render it.
 
     Rendering a card was nine tenths of a feed page's cost, so rendered
@@ -253,11 +253,12 @@ def render_card(context, article):
         relative_text(article.published_at, lang, page.now) if article.published_at else None,
         relative_text(article.updated_at, lang, page.now) if article.updated_at else None,
     )
-    key = template_key(context, CARD_TEMPLATE, {"article": article}, ambient)
+    variables["article"] = article
+    key = template_key(context, CARD_TEMPLATE, variables, ambient)
     html = CARDS.get(key)
     if html is None:
         template = context.environment.get_template(CARD_TEMPLATE)
-        html = Markup(template.render(context.get_all(), article=article))  # nosec B704 # autoescaped by Jinja
+        html = Markup(template.render(context.get_all(), **variables))  # nosec B704 # autoescaped by Jinja
         CARDS.put(key, html)
     return html
 

@@ -23,6 +23,7 @@ PATH_VALUES = {
     "version": ["1", "0", "99999999999999999999"],
     "code": ["en", "zh"],
     "filename": ["style.css"],
+    "name": ["0" * 32 + "-480.webp", "0" * 32, "f" * 32 + "-99999.webp", "x-480.webp", "%00", "a" * 300],
 }
 
 QUERIES = [
