@@ -2,11 +2,10 @@
 
 Images are never deleted by themselves. An image is in use when an
 article's cover names it, when an analysis shows it (`/media/<key>`), or
-when any saved revision mentions its key: restoring that revision must
-bring its pictures back. Revisions live in a `revision` table once the
-history feature has made it; every text column of every row is searched
-for keys, whatever its layout, so an old revision's cover or Markdown
-counts as well as the current article's.
+when any saved revision mentions its key (a deleted article's included):
+restoring that revision must bring its pictures back. A revision's whole
+snapshot is searched for keys, so an old version's cover or Markdown counts
+as well as the current article's.
 """
 
 import re
@@ -16,10 +15,9 @@ import click
 from ainews.db import database, write_transaction
 from ainews.images import ImageFile, UploadedImage
 from ainews.rules import IMAGE_KEY_PATTERN
-from models import Article
+from models import Article, Revision
 
 KEY = re.compile(IMAGE_KEY_PATTERN)
-REVISION_TABLE = "revision"
 BATCH = 500
 
 
@@ -27,17 +25,13 @@ def keys_in(*texts):
     return {key for text in texts if isinstance(text, str) for key in KEY.findall(text)}
 
 
-def keys_in_use(db=None):
+def keys_in_use():
     """Every key an article or a revision mentions (a superset of the images in use: safe to keep)."""
-    db = db or database()
     used = set()
     for row in Article.select(Article.cover, Article.analysis_en, Article.analysis_zh).tuples().iterator():
         used |= keys_in(*row)
-    if REVISION_TABLE in db.get_tables():
-        # The table's own SQL, names from the schema: no input reaches it.
-        cursor = db.execute_sql(f'SELECT * FROM "{REVISION_TABLE}"')  # nosec B608
-        for row in cursor:
-            used |= keys_in(*(value if isinstance(value, str) else str(value) for value in row))
+    for (snapshot,) in Revision.select(Revision.snapshot).tuples().iterator():
+        used |= keys_in(snapshot)
     return used
 
 

@@ -4,8 +4,10 @@ import image_samples as samples
 import pytest
 
 from ainews import images
+from ainews.articles import save_article
 from ainews.db import database
-from models import Article, ImageFile, UploadedImage
+from ainews.rules import ARTICLE_FIELDS
+from models import Article, ImageFile, Revision, UploadedImage
 
 
 @pytest.fixture
@@ -19,22 +21,13 @@ def remaining():
         return {image.key for image in UploadedImage.select()}
 
 
-def drop_revision_table():
-    with database().connection_context():
-        database().execute_sql("DROP TABLE revision")
-
-
-def test_only_unused_images_are_deleted_and_only_with_delete(request, runner, make_article, pictures):
+def test_only_unused_images_are_deleted_and_only_with_delete(runner, make_article, pictures):
     cover, inline, in_revision, unused, unused_too = pictures
     make_article(slug="a", cover=cover, cover_alt_en="x", cover_alt_zh="x")
     make_article(slug="b", status="draft", analysis_zh=f"图：![图](/media/{inline})")
-    # A revision table as the history feature keeps it: the article's columns as JSON.
-    snapshot = f'{{"cover": "{in_revision}", "title_en": "Before"}}'
+    # An older version of "a", whose cover was another picture: restoring it needs that picture.
     with database().connection_context():
-        if "revision" not in database().get_tables():
-            database().execute_sql("CREATE TABLE revision (snapshot TEXT)")
-            request.addfinalizer(drop_revision_table)
-        database().execute_sql(f"INSERT INTO revision (snapshot) VALUES ({database().param})", (snapshot,))
+        Revision.create(article_id=1, version=1, snapshot=f'{{"cover": "{in_revision}", "title_en": "Before"}}')
 
     listed = runner.invoke(args=["prune-images"])
     assert listed.exit_code == 0 and "2 images unused" in listed.output
@@ -47,3 +40,16 @@ def test_only_unused_images_are_deleted_and_only_with_delete(request, runner, ma
     with database().connection_context():
         assert {row.image_id for row in ImageFile.select()} == {cover, inline, in_revision}
         assert Article.select().count() == 2
+
+
+def test_a_cover_replaced_by_a_save_is_kept_for_the_revision_that_shows_it(runner, make_article, pictures):
+    first, second = pictures[:2]
+    article = make_article(slug="replaced", cover=first, cover_alt_en="x", cover_alt_zh="x")
+    with database().connection_context():
+        stored = Article.get_by_id(article.id)
+        values = {name: getattr(stored, name) for name in ARTICLE_FIELDS if name != "tags"}
+        values.update(cover=second, cover_alt_en="y", cover_alt_zh="y")
+        save_article(stored, values, [], expected_version=stored.version, by="alice")
+
+    assert runner.invoke(args=["prune-images", "--delete"]).exit_code == 0
+    assert {first, second} <= remaining()  # the first is only in the history now, and kept for it
