@@ -7,6 +7,7 @@ import pytest
 from ainews import search
 from ainews.db import database, write_transaction
 from ainews.ops import transfer
+from ainews.search import postgres
 from conftest import ON_POSTGRES
 from models import Article, ArticleTag
 from search_helpers import found, short_terms_fixture, use_short_terms  # noqa: F401 # the fixture is used by name
@@ -120,3 +121,18 @@ def test_an_index_made_with_generated_pieces_is_converted_and_kept(db, monkeypat
     assert generated == ""
     use_short_terms("rare", monkeypatch)  # found through the pieces
     assert found("批量") == {"bulk-0", "bulk-1"}  # the pieces computed before were kept
+
+
+def index_options():
+    rows = database().execute_sql(
+        "SELECT relname, reloptions FROM pg_class WHERE relname = ANY (%s) ORDER BY relname", (list(postgres.INDEXES),)
+    )
+    return dict(rows.fetchall())
+
+
+@postgres_only
+def test_the_pending_lists_stay_bounded_after_a_bulk_import(db):
+    bounded = ["fastupdate=on", f"gin_pending_list_limit={postgres.PENDING_KB}"]
+    assert index_options() == dict.fromkeys(postgres.INDEXES, bounded)
+    transfer.import_data(export(3))
+    assert index_options() == dict.fromkeys(postgres.INDEXES, bounded)
