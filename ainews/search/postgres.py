@@ -110,8 +110,17 @@ CREATE_INDEXES = [
        USING gin (doc gin_trgm_ops) WITH ({INDEX_SETTINGS})""",
     f"""CREATE INDEX IF NOT EXISTS article_search_grams_index ON article_search
        USING gin (grams) WITH ({INDEX_SETTINGS})""",
-    # Indexes made before with other settings.
-    *(f"ALTER INDEX {index} SET ({INDEX_SETTINGS})" for index in INDEXES),
+    # Indexes made before with other settings (changing fastupdate locks
+    # out searches for a moment: only when it is needed).
+    *(
+        f"""DO $$ BEGIN
+            IF (SELECT reloptions FROM pg_class WHERE relname = '{index}')
+               IS DISTINCT FROM ARRAY['fastupdate=on', 'gin_pending_list_limit={PENDING_KB}'] THEN
+                ALTER INDEX {index} SET ({INDEX_SETTINGS});
+            END IF;
+        END $$"""
+        for index in INDEXES
+    ),
 ]
 
 # Deleting an article deletes its row through the foreign key; deleting a
@@ -216,7 +225,7 @@ def catch_up(db):
     db.execute_sql("SELECT article_search_refresh(%s::integer[])", (stale,))
     for index in INDEXES:
         db.execute_sql(f"SELECT gin_clean_pending_list('{index}')")  # nosec B608 # names of this module
-        db.execute_sql(f"ALTER INDEX {index} SET ({INDEX_SETTINGS})")  # nosec B608 # constants of this module
+        db.execute_sql(f"ALTER INDEX {index} SET (gin_pending_list_limit = {PENDING_KB})")  # nosec B608 # constants of this module
     return len(stale)
 
 
