@@ -101,7 +101,7 @@ CREATE_TABLE = [
 # thousands of entries into each index: a median save of 42-52 ms against
 # 11.5 ms with a 256 kB list (2,000 articles, 2026-11-30). The list is kept
 # small because every search reads all of it: with the default 4 MB,
-# searches were 5 to 10 times slower after a thousand saves.
+# searches were 5 to 10 times slower after a thousand articles were written.
 PENDING_KB = 256
 INDEX_SETTINGS = f"fastupdate = on, gin_pending_list_limit = {PENDING_KB}"
 INDEXES = ("article_search_doc", "article_search_grams_index")
@@ -218,9 +218,9 @@ REFRESH_ALL = f"""
 def catch_up(db):
     """Index the articles whose row is missing or differs from their text. Returns how many.
 
-    One statement over all the articles: handed to article_search_refresh()
-    as an array of 100,000 ids, each article was looked for in the whole
-    array. The rows go to the GIN indexes' pending lists, made unbounded for
+    One statement over all the articles, not article_search_refresh() with
+    an array of every stale id (a `= ANY` over an array parameter is not
+    hashed). The rows go to the GIN indexes' pending lists, made unbounded for
     this transaction, which are then merged into the indexes in one sorted
     pass: an insertion into each index per row cost 10 to 15 ms an article
     (2026-11-30).
