@@ -154,33 +154,25 @@ class Article(BaseModel):
         tag_ids = [tag.id for tag in getattr(self, "tags", [])]
         shared = {}
         if tag_ids:
-            links = (
-                ArticleTag.select(ArticleTag.article, fn.COUNT(ArticleTag.id).alias("shared"))
-                .where(ArticleTag.tag.in_(tag_ids) & (ArticleTag.article != self.id))
-                .group_by(ArticleTag.article)
-                .order_by(fn.COUNT(ArticleTag.id).desc(), ArticleTag.article.desc())
-                .limit(window)
-            )
-            shared = {link.article_id: link.shared for link in links}
-        found = list(Article.published().where(Article.id.in_(list(shared)))) if shared else []
+            stand_ins = [STAND_IN_ID + n for n in range(len(tag_ids) + 2)]
+            links = prepared(("related links", len(tag_ids)), related_links, *stand_ins)
+            shared = dict(links.execute(database(), self.id, window, *tag_ids))
+        now = db_now()
+        found = load_rows(Article, published_among(now, list(shared))) if shared else []
         found.sort(key=lambda article: -shared[article.id])  # stable: the newest first among equals
         found = found[:count]
         if len(found) < count:
             taken = [self.id, *(article.id for article in found)]
-            found += list(Article.published().where(Article.id.not_in(taken)).limit(count - len(found)))
+            stand_ins = [STAND_IN_ID + n for n in range(len(taken) + 1)]
+            others = prepared(("related others", len(taken)), published_others, STAND_IN_NOW, *stand_ins)
+            found += load_rows(Article, others.execute(database(), now, count - len(found), *taken))
         return found
 
     def neighbours(self):
         """(the article published just before this one, the one just after), either None."""
-        before = (Article.published_at < self.published_at) | (
-            (Article.published_at == self.published_at) & (Article.id < self.id)
-        )
-        after = (Article.published_at > self.published_at) | (
-            (Article.published_at == self.published_at) & (Article.id > self.id)
-        )
-        older = Article.published().where(before).first()
-        newer = Article.published().where(after).order_by(Article.published_at, Article.id).first()
-        return older, newer
+        at, now = db_now(self.published_at), db_now()
+        older, newer = (load_rows(Article, query.execute(database(), now, at, at, self.id)) for query in NEIGHBOURS)
+        return (older or [None])[0], (newer or [None])[0]
 
     @classmethod
     def get_published(cls, slug):
@@ -218,12 +210,16 @@ class Article(BaseModel):
             raise ValueError("an article needs a title in at least one language")
 
     def save(self, *args, **kwargs):
+        self.make_storable()
+        return super().save(*args, **kwargs)
+
+    def make_storable(self):
+        """Check the fields and fill those a save fills (also before an insert of many)."""
         self.validate()
         if not self.slug:
             self.slug = Article.unique_slug(self.title_en, self.title_zh)
         if self.status == "published" and self.published_at is None:
             self.published_at = utcnow()
-        return super().save(*args, **kwargs)
 
 
 class ArticleTag(BaseModel):
@@ -334,6 +330,68 @@ PUBLISHED_BY_SLUG = Prepared(
     slug="\x00stand-in",
 )
 TAGS_WITH_COUNTS = Prepared(tags_with_counts_query, now=STAND_IN_NOW)
+# The article page's: the articles just before and after one (stand-ins: now,
+# its publish time twice, its id), and its related articles (see `related`).
+STAND_IN_AT = (datetime(1900, 1, 1, 0, 0, 2), datetime(1900, 1, 1, 0, 0, 3))
+NEIGHBOURS = [
+    Prepared(
+        lambda now, at, at_again, article_id, newer=newer: (
+            Article.published(now=now)
+            .where(
+                ((Article.published_at > at) if newer else (Article.published_at < at))
+                | (
+                    (Article.published_at == at_again)
+                    & ((Article.id > article_id) if newer else (Article.id < article_id))
+                )
+            )
+            .order_by(*([Article.published_at, Article.id] if newer else Article.feed_order("new")))
+            .limit(1)
+        ),
+        STAND_IN_NOW,
+        *STAND_IN_AT,
+        STAND_IN_ID,
+    )
+    for newer in (False, True)
+]
+PREPARED = {}  # queries whose SQL depends on how many ids they are given, by name and number
+
+
+def prepared(key, build, *stand_ins):
+    """The Prepared query of this key, made the first time from `build` and its stand-ins."""
+    if key not in PREPARED:
+        PREPARED[key] = Prepared(build, *stand_ins)
+    return PREPARED[key]
+
+
+def related_links(article_id, window, *tag_ids):
+    """(article id, tags shared) of the `window` others sharing most of these tags; the latest written first."""
+    return (
+        ArticleTag.select(ArticleTag.article, fn.COUNT(ArticleTag.id))
+        .where(ArticleTag.tag.in_(tag_ids) & (ArticleTag.article != article_id))
+        .group_by(ArticleTag.article)
+        .order_by(fn.COUNT(ArticleTag.id).desc(), ArticleTag.article.desc())
+        .limit(window)
+        .tuples()
+    )
+
+
+def published_among(now, ids):
+    """The cursor of the published articles among these ids, newest first."""
+    stand_ins = [STAND_IN_ID + n for n in range(len(ids))]
+    query = prepared(
+        ("published among", len(ids)),
+        lambda now, *ids: Article.published(now=now).where(Article.id.in_(ids)),
+        STAND_IN_NOW,
+        *stand_ins,
+    )
+    return query.execute(database(), now, *ids)
+
+
+def published_others(now, limit, *taken):
+    """The newest `limit` published articles but these."""
+    return Article.published(now=now).where(Article.id.not_in(taken)).limit(limit)
+
+
 TAGS_OF = {}  # Prepared queries by the number of articles, up to:
 PREPARED_TAG_LISTS = 100
 

@@ -27,6 +27,10 @@ class BaseModel(db_wrapper.Model):
 DEFAULT_POOL_SIZE = 6
 POOL_WAIT_SECONDS = 10
 
+# SQL functions written in Python that every SQLite connection gets, by
+# name; the modules that use them add them here when imported.
+SQLITE_FUNCTIONS = {}
+
 SQLITE_PRAGMAS = {
     "journal_mode": "wal",
     # NORMAL is safe in WAL mode: a power cut can lose the last commits but
@@ -51,7 +55,10 @@ def open_database(url, pool_size=DEFAULT_POOL_SIZE):
         url = "sqlite+pool:" + url.removeprefix("sqlite:")
     if url.startswith("sqlite+pool:"):
         # A pooled connection serves one thread at a time, but not always the same one.
-        return connect(url, pragmas=SQLITE_PRAGMAS, max_connections=64, stale_timeout=600, check_same_thread=False)
+        db = connect(url, pragmas=SQLITE_PRAGMAS, max_connections=64, stale_timeout=600, check_same_thread=False)
+        for name, function in SQLITE_FUNCTIONS.items():
+            db.register_function(function, name, deterministic=True)
+        return db
     for scheme in ("postgres://", "postgresql://"):
         if url.startswith(scheme):
             url = "postgresql+pool://" + url.removeprefix(scheme)
@@ -194,9 +201,14 @@ def load_rows(model, cursor, fields=None):
     rest is kept as it comes. Half the time of a rendered feed page went
     into Peewee's building of the SQL and the objects.
     """
-    fields = fields or model._meta.sorted_fields
-    names = [field.name for field in fields]
-    converters = [(field.name, field.python_value) for field in fields if not passes_through(field)]
+    shape = (model, tuple(fields or ()))
+    if shape not in ROW_SHAPES:
+        fields = fields or model._meta.sorted_fields
+        ROW_SHAPES[shape] = (
+            [field.name for field in fields],
+            [(field.name, field.python_value) for field in fields if not passes_through(field)],
+        )
+    names, converters = ROW_SHAPES[shape]
     loaded = []
     for row in cursor:
         instance = model.__new__(model)
@@ -207,3 +219,6 @@ def load_rows(model, cursor, fields=None):
         instance.__rel__ = {}
         loaded.append(instance)
     return loaded
+
+
+ROW_SHAPES = {}  # (model, fields): the names and converters load_rows uses

@@ -220,7 +220,14 @@ def start_gunicorn(url, port, workers, threads, log, reuse_port=True, **settings
         f"127.0.0.1:{port}",
         "app:create_app()",
     ]
-    env = dict(os.environ, DATABASE_URL=url, SECRET_KEY="bench", APP_ENV="production", **settings)  # nosec B106 # a throwaway key for a local benchmark
+    env = dict(
+        os.environ,
+        DATABASE_URL=url,
+        SECRET_KEY="bench",
+        APP_ENV="production",
+        SITE_URL=f"http://127.0.0.1:{port}",
+        **settings,
+    )  # nosec B106 # a throwaway key for a local benchmark
     server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)  # nosec B603 # a fixed command
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:

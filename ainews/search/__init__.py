@@ -7,10 +7,13 @@ whole search suite on both).
 
     install(db)        the index, and triggers that keep it in step
     reindex(db)        rebuild the index from the tables
+    deferred()         index many written articles at once, at the block's end
     parse_query(q)     the terms of what the reader typed
     search(q, ...)     published articles matching every term, best first
     highlight(text, …) text with the terms marked, as safe HTML
 """
+
+from contextlib import nullcontext
 
 from peewee import PostgresqlDatabase
 
@@ -20,7 +23,7 @@ from ainews.search import postgres, sqlite
 from ainews.search.query import MAX_RESULTS, highlight, parse_query
 from models import Article, attach_tags
 
-__all__ = ["MAX_RESULTS", "highlight", "install", "parse_query", "reindex", "search"]
+__all__ = ["MAX_RESULTS", "deferred", "highlight", "install", "parse_query", "reindex", "search"]
 
 
 def backend(db):
@@ -35,6 +38,16 @@ def install(db):
     none finds its old articles at once.
     """
     backend(db).install(db)
+
+
+def deferred():
+    """A context for writing many articles in the current transaction: the index is
+    brought up to date once, at its end, instead of at each row (PostgreSQL;
+    on SQLite the triggers' work is cheap and is done as usual)."""
+    db = database()
+    if backend(db) is postgres:
+        return postgres.deferred(db)
+    return nullcontext()
 
 
 def reindex(db):

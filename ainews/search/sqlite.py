@@ -34,6 +34,11 @@ above analysis or tags), then by date; not by FTS5's BM25, which reads
 every article that has a term, whatever the LIMIT.
 """
 
+import functools
+import re
+import string
+
+from ainews.db import SQLITE_FUNCTIONS
 from ainews.search.query import (
     MAX_RESULTS,
     SAMPLE_SIZE,
@@ -174,20 +179,15 @@ def trigrams_starting(db, term):
 
 def patterns(terms):
     r"""Parameters for the SQL below: for term n, :pn, a LIKE pattern (ESCAPE '\')
-    for text containing it; for short English terms also :sn and :wn, GLOB
-    patterns for text that starts with it, or has it after a non-letter."""
+    for text containing it; for short English terms also :sn, a LIKE pattern
+    for text with it after a space, and :tn, the term."""
 
     def like(term):
         return "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
-    def glob(term):  # GLOB is case-sensitive: "ai" becomes "[aA][iI]"
-        return "".join(f"[{c.lower()}{c.upper()}]" if c.isalpha() else f"[{c}]" for c in term)
-
     params = {f"p{n}": like(term) for n, term in enumerate(terms)}
-    for n, term in enumerate(terms):
-        if starts_words(term):
-            params[f"s{n}"] = glob(term) + "*"
-            params[f"w{n}"] = "*[^a-zA-Z0-9]" + glob(term) + "*"
+    params.update({f"t{n}": term for n, term in enumerate(terms) if starts_words(term)})
+    params.update({f"s{n}": "% " + like(term)[1:] for n, term in enumerate(terms) if starts_words(term)})
     return params
 
 
@@ -195,9 +195,43 @@ def contains(n, terms, column):
     """SQL: `column` contains term n (ignoring ASCII case), at a word start if a short English term."""
     like = f"{column} LIKE :p{n} ESCAPE '\\'"
     if starts_words(terms[n]):
-        # LIKE first: it is quick to rule a column out; GLOB then checks the word start.
-        return f"({like} AND ({column} GLOB :s{n} OR {column} GLOB :w{n}))"
+        # LIKE first: it is quick to rule a column out; then the word start,
+        # after a space (the usual case, and quick to see) or anything else.
+        after_space = f"{column} LIKE :s{n} ESCAPE '\\'"
+        return f"({like} AND ({after_space} OR search_word_start({column}, :t{n})))"
     return like
+
+
+def word_start(text, term):
+    """SQL search_word_start(text, term): whether `text` has `term` at its start or after
+    a character other than an English letter or digit; letters in either case.
+
+    SQLite's GLOB did this as '[aA][iI]*' OR '*[^a-zA-Z0-9][aA][iI]*', but
+    a pattern that starts with '*[' is tried at every character: 89 µs an
+    article for "AI", which most articles contain (2026-11-30).
+    """
+    if text is None:
+        return None
+    # The term found, then the character before it checked: a regular
+    # expression that starts with the check is tried at every character.
+    return any(m.start() == 0 or text[m.start() - 1] not in ENGLISH_ALNUM for m in term_pattern(term).finditer(text))
+
+
+ENGLISH_ALNUM = frozenset(string.ascii_letters + string.digits)
+
+
+@functools.lru_cache(maxsize=256)
+def term_pattern(term):
+    """The regular expression for `term`: letters stand for both their cases, as in GLOB '[aA]'."""
+    return re.compile(
+        "".join(
+            "[" + "".join(re.escape(x) for x in c.lower() + c.upper()) + "]" if c.isalpha() else re.escape(c)
+            for c in term
+        )
+    )
+
+
+SQLITE_FUNCTIONS["search_word_start"] = word_start
 
 
 def in_columns(n, terms, columns):
@@ -232,7 +266,10 @@ def common_terms(db, terms, now):
     """The short terms that at least COMMON_SHARE of the newest SAMPLE_SIZE articles contain."""
     if not terms:
         return []
-    counts = ", ".join(f"sum({in_article(n, terms)})" for n in range(len(terms)))
+    # CASE WHEN, not sum(condition): SQLite stops at the first column that
+    # has the term only where the OR is a condition; as a value, it reads
+    # every column (7 ms for "AI" at 100,000 articles, against 1 ms).
+    counts = ", ".join(f"sum(CASE WHEN {in_article(n, terms)} THEN 1 ELSE 0 END)" for n in range(len(terms)))
     cursor = db.execute_sql(
         f"""
         SELECT count(*), {counts}
