@@ -18,7 +18,7 @@ from peewee import (
 
 from ainews import rules
 from ainews.clock import utcnow
-from ainews.db import BaseModel, Prepared, database, load_rows, write_transaction
+from ainews.db import BaseModel, Prepared, database, load_rows, prepared, write_transaction
 from ainews.fields import NeverReusedIdField, UTCDateTimeField, score_check
 from ainews.rules import SCORES, STATUSES
 
@@ -353,14 +353,6 @@ NEIGHBOURS = [
     )
     for newer in (False, True)
 ]
-PREPARED = {}  # queries whose SQL depends on how many ids they are given, by name and number
-
-
-def prepared(key, build, *stand_ins):
-    """The Prepared query of this key, made the first time from `build` and its stand-ins."""
-    if key not in PREPARED:
-        PREPARED[key] = Prepared(build, *stand_ins)
-    return PREPARED[key]
 
 
 def related_links(article_id, window, *tag_ids):
@@ -396,27 +388,9 @@ TAGS_OF = {}  # Prepared queries by the number of articles, up to:
 PREPARED_TAG_LISTS = 100
 
 
-class Revision(BaseModel):
-    """One saved version of an article: every column and the tags, as JSON (ainews/revisions.py).
-
-    `article_id` is a plain integer, not a foreign key: the revisions of a
-    deleted article outlive it, so that it can be restored.
-    """
-
-    article_id = IntegerField()
-    version = IntegerField()
-    saved_at = UTCDateTimeField(default=utcnow)
-    saved_by = CharField(max_length=rules.REVISION_BY_MAX, default="")  # "" for a version saved before history
-    kind = CharField(max_length=10, default="save")  # one of rules.REVISION_KINDS
-    changed = TextField(default="")  # space-separated field names changed from the version before
-    snapshot = TextField()
-
-    class Meta:
-        indexes = ((("article_id", "version"), True), (("kind", "saved_at"), False))
-
-
 from ainews.accounts import ApiToken, Editor, EditorSession, LoginFailure, hash_secret  # noqa: E402, F401
 from ainews.images import ImageFile, UploadedImage  # noqa: E402
+from ainews.revision_table import Revision  # noqa: E402
 
 MODELS = [Tag, Article, ArticleTag, Editor, EditorSession, LoginFailure, ApiToken, Revision, UploadedImage, ImageFile]
 

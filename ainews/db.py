@@ -178,6 +178,16 @@ class Prepared:
         return sql, params, slots
 
 
+PREPARED = {}  # queries whose SQL depends on how many ids they are given, by name and number
+
+
+def prepared(key, build, *stand_ins):
+    """The Prepared query of this key, made the first time from `build` and its stand-ins."""
+    if key not in PREPARED:
+        PREPARED[key] = Prepared(build, *stand_ins)
+    return PREPARED[key]
+
+
 def passes_through(field):
     """Whether SQLite and psycopg give this field's values as Peewee would make them: integers and text.
 
