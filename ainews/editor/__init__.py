@@ -1,7 +1,8 @@
 """The editors' side of the site, under /editor: sign-in (auth.py), the article form
-(articles.py, form_page.py, forms.py), all on one blueprint (blueprint.py)."""
+(articles.py, form_page.py, forms.py), the dashboard (dashboard.py), all on one
+blueprint (blueprint.py)."""
 
-from ainews.editor import articles, auth  # noqa: F401  (their routes join the blueprint)
+from ainews.editor import articles, auth, dashboard  # noqa: F401  (their routes join the blueprint)
 from ainews.editor.blueprint import bp
 
 __all__ = ["bp"]
