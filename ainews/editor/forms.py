@@ -35,6 +35,7 @@ from ainews.rules import (
     SCORE_RULE,
     SCORES,
     TAGS_TEXT_MAX,
+    TEXT_COLUMNS,
     TIME_RULE,
     TITLE_COLUMNS,
     TRANSLATED_FIELDS,
@@ -101,7 +102,8 @@ class AtMost:
         if count > self.limit:
             raise ValidationError(
                 _(
-                    "At most %(max)s characters: this has %(count)s, %(over)s too many. Your text is kept; shorten it to save.",
+                    "At most %(max)s characters: this has %(count)s, %(over)s too many. "
+                    "Your text is kept; shorten it to save.",
                     count=format_decimal(count),
                     max=format_decimal(self.limit),
                     over=format_decimal(count - self.limit),
@@ -323,9 +325,7 @@ class ArticleForm(Form):
     def article_values(self):
         """The model fields this form sets."""
         # Line breaks arrive as LF already: see cleaned().
-        values = {
-            f"{field}_{lang}": getattr(self, f"{field}_{lang}").data or "" for field in TRANSLATED_FIELDS for lang in LANGS
-        }
+        values = {name: getattr(self, name).data or "" for name in TEXT_COLUMNS}
         values.update({name: getattr(self, name).data for name in SCORES})
         values.update(
             ai_generated=self.ai_generated.data,
