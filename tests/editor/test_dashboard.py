@@ -39,6 +39,8 @@ def desk(clock, make_article, make_tag):
     )
     make_article(title_en="Outdated one", title_zh="过时的一篇", slug="old", outdated="summary_zh")
     make_article(title_en="", title_zh="只有中文", slug="zh-only", summary_en="", analysis_en="")
+    # No analysis in either language (from the API): nothing is missing a translation.
+    make_article(title_en="Brief", title_zh="简讯", slug="brief", analysis_en="", analysis_zh="")
 
 
 def test_search_finds_titles_in_either_language(editor_client, desk):
@@ -55,7 +57,7 @@ def test_filters_by_status_including_scheduled_with_its_date(editor_client, desk
     assert "Scheduled for December 3, 2026, 09:00 UTC" in " ".join(status.split())
     assert listed(editor_client, "status=draft")[1] == ["Draft about robots"]
     assert "Scheduled launch" not in listed(editor_client, "status=published")[1]
-    assert len(listed(editor_client, "status=published")[1]) == 4
+    assert len(listed(editor_client, "status=published")[1]) == 5
     editor_client.set_cookie("lang", "zh")
     soup, _titles = listed(editor_client, "status=scheduled")
     assert "2026年12月3日 17:00" in soup.select_one(".articles td").get_text()
