@@ -81,11 +81,6 @@ def read_filters():
     return filters
 
 
-def state_of(now):
-    """An article's state in SQL, as blueprint.article_state says it in Python."""
-    return Case(None, [(Article.status == "draft", "draft"), (Article.published_at > now, "scheduled")], "published")
-
-
 def last_change():
     """When an article was last saved: the order of the list, with its own index (models.py)."""
     return fn.COALESCE(Article.updated_at, Article.created_at)
@@ -127,12 +122,16 @@ def with_status(query, status, now):
 
 
 def state_counts(filters, tag, now):
-    """How many articles each status tab holds, with the other filters applied."""
-    state = state_of(now)
-    query = narrowed(Article.select(state.alias("state"), fn.COUNT(Article.id).alias("n")), filters, tag)
-    counts = dict.fromkeys(STATES, 0)
-    counts.update({row["state"]: row["n"] for row in query.group_by(state).dicts()})
-    return counts
+    """How many articles each status tab holds, with the other filters applied: one pass.
+
+    The states as blueprint.article_state tells them: a published article
+    whose publish time is to come is scheduled.
+    """
+    draft = fn.SUM(Case(None, [(Article.status == "draft", 1)], 0))
+    scheduled = fn.SUM(Case(None, [((Article.status == "published") & (Article.published_at > now), 1)], 0))
+    query = narrowed(Article.select(fn.COUNT(Article.id), draft, scheduled), filters, tag)
+    total, drafts, later = (value or 0 for value in query.tuples().get())
+    return {"draft": drafts, "scheduled": later, "published": total - drafts - later}
 
 
 @bp.get("/")
