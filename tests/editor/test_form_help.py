@@ -123,6 +123,9 @@ def test_the_counter_says_it_in_chinese(editor_client):
 def test_a_blank_form_marks_no_field_invalid_and_focuses_none(editor_client):
     soup = soup_of(editor_client.get("/editor/new"))
     assert not soup.select("[aria-invalid]")
+    # One polite live region, which speaks only when a field crosses its limit:
+    # not the preview, which changes at every pause in typing.
+    assert [region["id"] for region in soup.select("[aria-live]")] == ["count-status"]
     assert not soup.select("[autofocus]")
     assert not soup.select(".error-summary")
 
