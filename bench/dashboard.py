@@ -20,10 +20,12 @@ import sys
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
+from peewee import OP, Expression  # noqa: E402
+
 from ainews.db import database, write_transaction  # noqa: E402
+from ainews.rules import DASHBOARD_PAGE  # noqa: E402
 from bench.search import timed  # noqa: E402
 from bench.wrk import prepare_database, sqlite_url  # noqa: E402
-from ainews.rules import DASHBOARD_PAGE  # noqa: E402
 from models import Article, ArticleTag, Editor, EditorSession, Tag  # noqa: E402
 
 DASHBOARD = [
@@ -47,9 +49,10 @@ def vary_translations():
     """One article in 50 marked outdated, one in 40 without its Chinese analysis (once)."""
     if Article.select().where(Article.outdated != "").exists():
         return
+    # Peewee reads `%` as LIKE: the remainder is spelled out.
     with write_transaction():
-        Article.update(outdated="summary_zh").where(Article.id % 50 == 0).execute()
-        Article.update(analysis_zh="").where(Article.id % 40 == 1).execute()
+        Article.update(outdated="summary_zh").where(Expression(Article.id, OP.MOD, 50) == 0).execute()
+        Article.update(analysis_zh="").where(Expression(Article.id, OP.MOD, 40) == 1).execute()
 
 
 def signed_in_client(app):
