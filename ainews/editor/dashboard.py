@@ -10,13 +10,13 @@ from dataclasses import asdict, dataclass
 from flask import abort, make_response, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from peewee import SQL, fn
+from peewee import SQL, Case, fn
 
 from ainews.clock import utcnow
 from ainews.editor.blueprint import STATE_NAMES, bp
 from ainews.rules import DASHBOARD_PAGE, DASHBOARD_QUERY_MAX
 from ainews.web import page_number
-from models import Article, Tag, last_saved, missing_translation
+from models import Article, ArticleTag, Tag, last_saved, missing_translation
 
 STATES = tuple(STATE_NAMES)  # draft, scheduled, published
 TRANSLATION_FILTERS = {
@@ -81,14 +81,25 @@ def read_filters():
     return filters
 
 
+def among(ids):
+    """Articles whose id is in the subquery `ids`.
+
+    As `id + 0`, SQLite walks the list's own index in order and checks each
+    id against the subquery's, stopping at the page, rather than looking up
+    every article listed and sorting them all (370 ms for a common word at
+    100,000 articles). PostgreSQL plans it as it would `id IN`.
+    """
+    return (Article.id + 0).in_(ids)
+
+
 def narrowed(query, filters, tag):
     """`query` narrowed by every filter but the status (the status tabs count each status)."""
     if filters.q:
         # The ids from the narrow index of titles, not from whole rows.
         titled = Article.title_en.contains(filters.q) | Article.title_zh.contains(filters.q)
-        query = query.where(Article.id.in_(Article.select(Article.id).where(titled)))
+        query = query.where(among(Article.select(Article.id).where(titled)))
     if tag is not None:
-        query = Article.tagged(query, tag)
+        query = query.where(among(ArticleTag.select(ArticleTag.article).where(ArticleTag.tag == tag)))
     if filters.translation == "outdated":
         query = query.where(Article.outdated != "")
     elif filters.translation:
@@ -102,9 +113,10 @@ def with_status(query, status, now):
     if status == "scheduled":
         return query.where((Article.status == "published") & (Article.published_at > now))
     if status == "published":
-        return query.where(
-            (Article.status == "published") & (Article.published_at.is_null() | (Article.published_at <= now))
-        )
+        # Nearly every article: as one expression no index answers, so the
+        # list's own index is walked in order, not all of them sorted.
+        state = Case(None, [(Article.status == "draft", "draft"), (Article.published_at > now, "scheduled")], "")
+        return query.where(state == "")
     return query
 
 
