@@ -14,7 +14,7 @@ from peewee import SQL, Case, fn
 
 from ainews.clock import utcnow
 from ainews.editor.blueprint import STATE_NAMES, bp
-from ainews.rules import DASHBOARD_PAGE, DASHBOARD_QUERY_MAX
+from ainews.rules import DASHBOARD_PAGE, DASHBOARD_QUERY_MAX, TAG_FIELDS, clean_text
 from ainews.web import page_number
 from models import Article, ArticleTag, Tag, last_saved, missing_translation
 
@@ -67,7 +67,7 @@ def read_filters():
     """The filters asked for, checked; a bad value is a 400 with a clear message."""
     args = request.args
     filters = Filters(
-        q=args.get("q", "").strip(),
+        q=clean_text(args.get("q", "")).strip(),  # no title holds control characters; PostgreSQL refuses NUL
         status=args.get("status", ""),
         tag=args.get("tag", ""),
         translation=args.get("translation", ""),
@@ -140,7 +140,7 @@ def dashboard():
     page = page_number()
     tag = None
     if filters.tag:
-        tag = Tag.get_or_none(Tag.slug == filters.tag)
+        tag = Tag.get_or_none(Tag.slug == filters.tag) if TAG_FIELDS["slug"].accepts(filters.tag) else None
         if tag is None:
             refuse(_("There is no tag with the address “%(value)s”.", value=filters.tag[:DASHBOARD_QUERY_MAX]))
     now = utcnow()

@@ -48,6 +48,7 @@ def test_search_finds_titles_in_either_language(editor_client, desk):
     assert listed(editor_client, "q=ROBOTS")[1] == ["Draft about robots", "Robots fold laundry"]
     assert listed(editor_client, "q=芯片")[1] == ["Chips get cheaper"]
     assert listed(editor_client, "q=100%25")[1] == []  # a % is a character, not a wildcard
+    assert listed(editor_client, "q=robots%00%1b")[1] == ["Draft about robots", "Robots fold laundry"]
 
 
 def test_filters_by_status_including_scheduled_with_its_date(editor_client, desk):
@@ -119,6 +120,7 @@ def test_the_last_change_is_a_save_never_a_publish_time(editor_client, make_arti
         ("status=archived", "no status"),
         ("translation=fr", "no translation filter"),
         ("tag=no-such-tag", "no tag"),
+        ("tag=robots%00", "no tag"),
         (f"q={'x' * (DASHBOARD_QUERY_MAX + 1)}", f"at most {DASHBOARD_QUERY_MAX}"),
         ("page=0", ""),
         ("page=x", ""),
