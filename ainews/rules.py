@@ -97,6 +97,7 @@ MAX_PAGE = 1_000_000
 API_DEFAULT_LIMIT = 20
 API_MAX_LIMIT = 100
 DASHBOARD_PAGE = 50
+DASHBOARD_QUERY_MAX = TEXT_LIMITS["title"]  # the dashboard finds articles by title: no longer than one
 REQUEST_MAX_BYTES = 1024 * 1024  # far above any article the form accepts
 REQUEST_MAX_TEXT = f"{REQUEST_MAX_BYTES // 2**20} MB"
 API_NAME_ECHO_MAX = 100  # how much of an unknown field's name the API's error repeats

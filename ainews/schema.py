@@ -7,7 +7,7 @@ that has everything already.
 import copy
 import logging
 
-from peewee import DatabaseError, OperationalError, ProgrammingError, SqliteDatabase
+from peewee import DatabaseError, OperationalError, ProgrammingError, SqliteDatabase, sort_models
 from playhouse.migrate import SchemaMigrator, migrate
 
 from ainews import search
@@ -21,8 +21,13 @@ def create_tables():
     """Create missing tables, add columns that newer code expects, and the search index."""
     db = database()
     with db.connection_context():
-        db.create_tables(MODELS, safe=True)
+        # Tables, then the columns an older database lacks, then the indexes,
+        # which may name one of those columns (article_outdated does).
+        for model in sort_models(MODELS):
+            model._schema.create_table(safe=True)
         add_missing_columns(db)
+        for model in MODELS:
+            model._schema.create_indexes(safe=True)
         search.install(db)
         install_change_counter(db)
     update_statistics()

@@ -1,10 +1,10 @@
-"""The editors' article pages: the dashboard, the one form behind "new" and "edit", preview, delete."""
+"""The editors' article pages: the one form behind "new" and "edit", preview, delete."""
 
 import json
 
-from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask import flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from peewee import IntegrityError, fn
+from peewee import IntegrityError
 
 from ainews.articles import EditConflict, delete_article, find_or_make_tags, save_article
 from ainews.clock import utcnow
@@ -22,33 +22,9 @@ from ainews.editor.form_page import (
 from ainews.editor.forms import ArticleForm, ConfirmForm
 from ainews.editor.images import add_cover_error, take_cover_upload
 from ainews.i18n import absolute_text
-from ainews.rules import CATEGORY_DEFAULTS, DASHBOARD_PAGE, DELETED_KEPT, TEXT_COLUMNS
-from ainews.web import current_lang, page_number
+from ainews.rules import CATEGORY_DEFAULTS, DELETED_KEPT, TEXT_COLUMNS
+from ainews.web import current_lang
 from models import Article, attach_tags
-
-# Dashboard -------------------------------------------------------------------
-
-
-@bp.get("/")
-def dashboard():
-    """Every article, drafts included, the most recently changed first."""
-    page = page_number()
-    last_change = fn.COALESCE(Article.updated_at, Article.published_at, Article.created_at)
-    rows = list(
-        Article.select()
-        .order_by(last_change.desc(), Article.id.desc())
-        .offset((page - 1) * DASHBOARD_PAGE)
-        .limit(DASHBOARD_PAGE + 1)
-    )
-    if not rows and page > 1:
-        abort(404)
-    return render_template(
-        "editor/dashboard.html",
-        articles=rows[:DASHBOARD_PAGE],
-        page=page,
-        has_next=len(rows) > DASHBOARD_PAGE,
-    )
-
 
 # The article form ------------------------------------------------------------
 

@@ -75,29 +75,46 @@ def login():
     keys = [f"ip:{client_address()}", f"name:{form.name.data.strip().lower()}"[:120]]
     attempt = LoginFailure.reserve(keys, LOGIN_LIMIT, LOGIN_WINDOW)
     if attempt is None:
-        form.form_errors.append(
-            _("Too many failed sign-ins. Wait %(minutes)d minutes, then try again.", minutes=LOGIN_WINDOW_MINUTES)
-        )
+        form.form_errors.append(locked_message())
         return render_template("editor/login.html", form=form), 429
     editor = Editor.authenticate(form.name.data.strip(), form.password.data)
     if editor is None:
         form.form_errors.append(_("That name and password do not match."))
-        left = LOGIN_LIMIT - max(LoginFailure.recent(key, LOGIN_WINDOW) for key in keys)
-        if 0 < left <= 2:
-            form.form_errors.append(
-                ngettext(
-                    "%(num)d more failed attempt pauses sign-in for %(minutes)d minutes.",
-                    "%(num)d more failed attempts pause sign-in for %(minutes)d minutes.",
-                    left,
-                    minutes=LOGIN_WINDOW_MINUTES,
-                )
-            )
+        form.form_errors.extend(attempts_left_message(keys))
         return render_template("editor/login.html", form=form), 401
     LoginFailure.cancel(attempt, forget_key=keys[1])
     session.clear()  # a fresh session: nothing from before sign-in carries over
     session["token"] = EditorSession.start(editor)
     session.permanent = True
     return redirect(safe_next(form.next.data), 303)
+
+
+def locked_message():
+    return _("Too many failed sign-ins. Wait %(minutes)d minutes, then try again.", minutes=LOGIN_WINDOW_MINUTES)
+
+
+def attempts_left_message(keys):
+    """After a failed sign-in: how many tries are left when few are, or that this one paused sign-in."""
+    left = LOGIN_LIMIT - max(LoginFailure.recent(key, LOGIN_WINDOW) for key in keys)
+    if left <= 0:  # this attempt was the last one allowed: say so now, not at the next one
+        return [
+            _(
+                "That was the last attempt allowed: after %(num)d failed sign-ins, sign-in is paused. "
+                "Wait %(minutes)d minutes, then try again.",
+                num=LOGIN_LIMIT,
+                minutes=LOGIN_WINDOW_MINUTES,
+            )
+        ]
+    if left <= 2:
+        return [
+            ngettext(
+                "%(num)d more failed attempt pauses sign-in for %(minutes)d minutes.",
+                "%(num)d more failed attempts pause sign-in for %(minutes)d minutes.",
+                left,
+                minutes=LOGIN_WINDOW_MINUTES,
+            )
+        ]
+    return []
 
 
 @bp.post("/logout")

@@ -9,9 +9,18 @@ from flask_babel import gettext as _
 
 from ainews.articles import find_or_make_tags, tags_text
 from ainews.clock import utcnow
-from ainews.editor.forms import COVER_COLUMNS, ArticleForm
+from ainews.editor.forms import COVER_COLUMNS, ArticleForm, count_patterns, count_text, limit_of
 from ainews.i18n import local_input_text, other_lang
-from ainews.rules import ARTICLE_FIELDS, LANGS, MAX_INTEGER, MAX_TAGS, SCORES, TRANSLATED_FIELDS, article_slug, score_ok
+from ainews.rules import (
+    ARTICLE_FIELDS,
+    LANGS,
+    MAX_INTEGER,
+    MAX_TAGS,
+    SCORES,
+    TRANSLATED_FIELDS,
+    article_slug,
+    web_url_ok,
+)
 from ainews.web import current_lang
 from models import Article, Tag, attach_tags
 
@@ -76,7 +85,7 @@ def render_form(form, article, status=200, **extra):
     """The form page. After a refused save it says the text is not saved yet,
     so the browser warns before the editor leaves, and focuses the first bad field."""
     existing_tags = Tag.select().order_by(Tag.name_en) if g.editor else []
-    first_error = next((field.name for field in form if field.errors), None)
+    invalid = form.invalid_fields()
     return render_template(
         "editor/form.html",
         form=form,
@@ -85,7 +94,11 @@ def render_form(form, article, status=200, **extra):
         preview=preview_article(article, form),
         preview_langs=preview_langs(request.form.get("preview_show")),
         unsaved=request.method == "POST",
-        first_error=first_error,
+        invalid=invalid,
+        first_error=invalid[0].name if invalid else None,
+        limit_of=limit_of,
+        count_text=count_text,
+        count_patterns=count_patterns(),
         **extra,
     ), status
 
@@ -110,19 +123,28 @@ def preview_langs(show):
     return [show] if show in LANGS else [lang, other_lang(lang)]
 
 
+def typed(field):
+    """What was typed into `field`, as text: "150", "abc", or "" for nothing."""
+    return (field.raw_data or [""])[0].strip() if field.data is None else str(field.data)
+
+
 def preview_article(stored, form):
-    """An unsaved article holding what the form says, good values only."""
+    """An unsaved article holding what the form says, as typed.
+
+    A bad value shows as typed (Hot 150, beside its error), never as a
+    value nobody typed. Only a source address that is not a web address is
+    left out, as the card would make it a link.
+    """
     article = Article(**{name: getattr(stored, name) for name in ("id", "views", "updated_at", "outdated")})
     for field in TRANSLATED_FIELDS:
         for code in LANGS:
             setattr(article, f"{field}_{code}", getattr(form, f"{field}_{code}").data or "")
     for name in SCORES:
-        value = getattr(form, name).data
-        setattr(article, name, value if score_ok(value) else 0)
+        setattr(article, name, typed(getattr(form, name)))
     article.ai_generated = bool(form.ai_generated.data)
-    for name in ("source_url", "model"):
-        value = getattr(form, name).data or ""
-        setattr(article, name, value if ARTICLE_FIELDS[name].accepts(value) else "")
+    article.model = form.model.data or ""
+    source_url = form.source_url.data or ""
+    article.source_url = source_url if web_url_ok(source_url) else ""
     article.generated_at = form.typed_time(form.generated_at)
     for name in COVER_COLUMNS:
         value = getattr(form, name).data or ""

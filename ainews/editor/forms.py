@@ -7,6 +7,8 @@ validation is shown again with exactly what was typed, so nothing is lost.
 from datetime import datetime
 
 from flask import request
+from flask_babel import format_decimal
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.form import _Auto  # Flask-WTF's "read the request" default
@@ -20,7 +22,7 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, Length, Optional, Regexp, StopValidation, ValidationError
+from wtforms.validators import InputRequired, Optional, Regexp, StopValidation, ValidationError
 
 from ainews.articles import parse_tags
 from ainews.i18n import LOCAL_ZONES, local_input_text, local_moment
@@ -34,6 +36,7 @@ from ainews.rules import (
     SCORE_RULE,
     SCORES,
     TAGS_TEXT_MAX,
+    TEXT_COLUMNS,
     TIME_RULE,
     TITLE_COLUMNS,
     TRANSLATED_FIELDS,
@@ -46,8 +49,12 @@ from models import Article
 
 
 def cleaned(value):
-    """Posted text without control characters (rules.clean_text); other values as they are."""
-    return clean_text(value) if isinstance(value, str) else value
+    """Posted text as it is counted and stored: line breaks as LF, no control characters.
+
+    Browsers post every line break of a textarea as CRLF while their
+    `value` (what the counter counts) holds LF: one character each way.
+    """
+    return clean_text(value.replace("\r\n", "\n")) if isinstance(value, str) else value
 
 
 class Form(FlaskForm):
@@ -67,24 +74,62 @@ class Form(FlaskForm):
             return unbound_field.bind(form=form, filters=filters, **options)
 
 
+def count_text(count, limit):
+    """What a counter says: "12 / 300", or "2,412 / 2,000 — 412 over"."""
+    numbers = dict(count=format_decimal(count), max=format_decimal(limit))
+    if count > limit:
+        return _("%(count)s / %(max)s — %(over)s over", over=format_decimal(count - limit), **numbers)
+    return _("%(count)s / %(max)s", **numbers)
+
+
+def count_patterns():
+    """The counter's two texts with {count}, {max} and {over} to fill in: the script counts as typed."""
+    slots = dict(count="{count}", max="{max}", over="{over}")
+    return {"ok": _("%(count)s / %(max)s", **slots), "over": _("%(count)s / %(max)s — %(over)s over", **slots)}
+
+
+class AtMost:
+    """At most `limit` characters, counted as the form's counter counts: code points, a line break as one.
+
+    Unlike WTForms' Length it sets no `maxlength`, with which a browser cuts
+    pasted text without a word: too long, the field says so and the save is
+    refused with all of the text kept.
+    """
+
+    def __init__(self, limit):
+        self.limit = limit
+
+    def __call__(self, form, field):
+        count = len(field.data or "")
+        if count > self.limit:
+            raise ValidationError(
+                _(
+                    "At most %(max)s characters: this has %(count)s, %(over)s too many. "
+                    "Your text is kept; shorten it to save.",
+                    count=format_decimal(count),
+                    max=format_decimal(self.limit),
+                    over=format_decimal(count - self.limit),
+                )
+            )
+
+
+def at_most(limit):
+    return AtMost(limit)
+
+
+def limit_of(field):
+    """The most characters `field` takes, from its validators; None if it has no limit."""
+    return next((check.limit for check in field.validators if isinstance(check, AtMost)), None)
+
+
 class LoginForm(Form):
-    name = StringField(_l("Name"), [InputRequired(_l("Enter your name.")), Length(max=EDITOR_NAME_MAX)])
-    password = PasswordField(
-        _l("Password"),
-        [
-            InputRequired(_l("Enter your password.")),
-            Length(max=PASSWORD_MAX_LENGTH),
-        ],
-    )
+    name = StringField(_l("Name"), [InputRequired(_l("Enter your name.")), at_most(EDITOR_NAME_MAX)])
+    password = PasswordField(_l("Password"), [InputRequired(_l("Enter your password.")), at_most(PASSWORD_MAX_LENGTH)])
     next = HiddenField()
 
 
 class ConfirmForm(Form):
     """A form with nothing but its CSRF token: sign out, delete."""
-
-
-def at_most(limit):
-    return Length(max=limit, message=_l("At most %(max)d characters.", max=limit))
 
 
 class ScoreField(IntegerField):
@@ -190,6 +235,20 @@ class ArticleForm(Form):
 
     # The fields typed as times in the editor's zone.
     TIME_FIELDS = ("published_at", "generated_at")
+    # The fields as the page shows them, top to bottom: the error summary
+    # lists them, and focus goes to the first with an error, in this order.
+    READING_ORDER = (
+        *(f"{field}_{lang}" for field in ("title", "summary", "analysis", "category") for lang in LANGS),
+        *SCORES,
+        "tags",
+        "status",
+        "published_at",
+        "ai_generated",
+        "slug",
+        "source_url",
+        "model",
+        "generated_at",
+    )
     SCORE_NAMES = SCORES  # the template lists these fields…
     SCORE_RANGE = SCORE_RULE.range  # …and says their range
 
@@ -197,6 +256,10 @@ class ArticleForm(Form):
         super().__init__(*args, **kwargs)
         self.article = article
         self.lang = lang
+
+    def invalid_fields(self):
+        """The fields with an error, in reading order."""
+        return [self[name] for name in self.READING_ORDER if self[name].errors]
 
     # Field-level checks ---------------------------------------------------
 
@@ -273,12 +336,8 @@ class ArticleForm(Form):
 
     def article_values(self):
         """The model fields this form sets."""
-        # Browsers post line breaks as CRLF; store them as plain newlines.
-        values = {
-            f"{field}_{lang}": (getattr(self, f"{field}_{lang}").data or "").replace("\r\n", "\n")
-            for field in TRANSLATED_FIELDS
-            for lang in LANGS
-        }
+        # Line breaks arrive as LF already: see cleaned().
+        values = {name: getattr(self, name).data or "" for name in TEXT_COLUMNS}
         values.update({name: getattr(self, name).data for name in SCORES})
         values.update(
             ai_generated=self.ai_generated.data,

@@ -43,6 +43,8 @@ QUERIES = [
     "?cursor=W10&sort=hot",
     "?cursor=WyJuZXciLCAiMDAwMS0wMS0wMVQwMDowMDowMCsxNDowMCIsIDk5OTk5OTk5OTk5OTk5OTk5OTk5XQ",
     "?cursor=eyJhIjogMX0&limit=2",
+    "?status=%00&translation=%ff&tag=" + "x" * 400,
+    "?q=%25_%5C%00&status=scheduled&translation=missing-zh&tag=open-source&page=2",
 ]
 
 HEADERS = [
