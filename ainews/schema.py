@@ -172,9 +172,13 @@ def add_missing_columns(db):
     The column is added nullable and filled with its default: making it NOT
     NULL would make SQLite rebuild the table, which the search triggers that
     name it forbid. The models always write a value anyway.
+
+    Every column is added before any is filled: filling one fires the
+    table's triggers, and PostgreSQL refuses to alter a table with trigger
+    events pending in the transaction.
     """
     migrator = SchemaMigrator.from_database(db)
-    operations = []
+    added, filled = [], []
     for model in MODELS:
         table = model._meta.table_name
         existing = {column.name for column in db.get_columns(table)}
@@ -182,9 +186,9 @@ def add_missing_columns(db):
             if field.column_name not in existing:
                 column = copy.copy(field)
                 column.null = True
-                operations.append(migrator.add_column(table, field.column_name, column))
+                added.append(migrator.add_column(table, field.column_name, column))
                 if field.default is not None:
-                    operations.append(migrator.apply_default(table, field.column_name, field))
-    if operations:
+                    filled.append(migrator.apply_default(table, field.column_name, field))
+    if added:
         with write_transaction():
-            migrate(*operations)
+            migrate(*added, *filled)
