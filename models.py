@@ -222,41 +222,6 @@ class Article(BaseModel):
             self.published_at = utcnow()
 
 
-# The editors' dashboard (ainews/editor/dashboard.py) ---------------------------
-
-
-def last_saved():
-    """When an article was last saved: the dashboard's order, newest first."""
-    return fn.COALESCE(Article.updated_at, Article.created_at)
-
-
-def missing_translation(lang):
-    """Articles with text in the other language that this one lacks (a title, summary or analysis)."""
-    other = next(code for code in rules.LANGS if code != lang)
-    lacks = [
-        (getattr(Article, f"{field}_{lang}") == "") & (getattr(Article, f"{field}_{other}") != "")
-        for field in ("title", "summary", "analysis")
-    ]
-    return lacks[0] | lacks[1] | lacks[2]
-
-
-# Its indexes, measured at 100,000 articles by bench/dashboard.py. Every page
-# of it walks `article_last_change`; the filters that would otherwise read
-# whole rows (analyses and all) have indexes of their own: a narrow one of
-# the titles for the search, and partial ones holding only the articles
-# with a translation out of date or missing, which are few.
-LAST_SAVED = (last_saved().desc(), Article.id.desc())
-for name, where in [
-    ("article_last_change", None),
-    ("article_outdated", Article.outdated != ""),
-    *((f"article_missing_{lang}", missing_translation(lang)) for lang in rules.LANGS),
-]:
-    Article.add_index(Article.index(*LAST_SAVED, name=name, where=where))
-Article.add_index(
-    Article.index(Article.title_en, Article.title_zh, Article.updated_at, Article.created_at, name="article_titles")
-)
-
-
 class ArticleTag(BaseModel):
     article = ForeignKeyField(Article, backref="article_tags", on_delete="CASCADE")
     tag = ForeignKeyField(Tag, backref="article_tags", on_delete="CASCADE")

@@ -15,8 +15,9 @@ from peewee import SQL, Case, fn
 from ainews.clock import utcnow
 from ainews.editor.blueprint import STATE_NAMES, bp
 from ainews.rules import DASHBOARD_PAGE, DASHBOARD_QUERY_MAX, TAG_FIELDS, clean_text
+from ainews.schema import LAST_SAVED, missing_translation
 from ainews.web import page_number
-from models import Article, ArticleTag, Tag, last_saved, missing_translation
+from models import Article, ArticleTag, Tag
 
 STATES = tuple(STATE_NAMES)  # draft, scheduled, published
 TRANSLATION_FILTERS = {
@@ -148,7 +149,7 @@ def dashboard():
     total = counts[filters.status] if filters.status else sum(counts.values())
     query = with_status(narrowed(Article.select(*LISTED), filters, tag), filters.status, now)
     rows = list(
-        query.order_by(last_saved().desc(), Article.id.desc())
+        query.order_by(*LAST_SAVED)
         .offset((page - 1) * DASHBOARD_PAGE)
         .limit(DASHBOARD_PAGE + 1)
     )
