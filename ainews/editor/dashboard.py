@@ -148,11 +148,7 @@ def dashboard():
     counts = state_counts(filters, tag, now)
     total = counts[filters.status] if filters.status else sum(counts.values())
     query = with_status(narrowed(Article.select(*LISTED), filters, tag), filters.status, now)
-    rows = list(
-        query.order_by(*LAST_SAVED)
-        .offset((page - 1) * DASHBOARD_PAGE)
-        .limit(DASHBOARD_PAGE + 1)
-    )
+    rows = list(query.order_by(*LAST_SAVED).offset((page - 1) * DASHBOARD_PAGE).limit(DASHBOARD_PAGE + 1))
     if not rows and page > 1:
         abort(404)
     return render_template(
