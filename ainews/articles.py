@@ -87,7 +87,7 @@ def outdated_translations(old, new, marks, checked=()):
     return " ".join(sorted(name for name in marks if new.get(name)))
 
 
-def save_article(article, values, tags, expected_version=None, checked=(), by="", kind="save"):
+def save_article(article, values, tags, expected_version=None, checked=(), by="", kind="save", marks=None):
     """Save an editor's changes to a new or existing article, tags included, and keep the version.
 
     An existing article is only written if it is still at `expected_version`,
@@ -95,7 +95,9 @@ def save_article(article, values, tags, expected_version=None, checked=(), by=""
     then they are merged (`article.merged` says with whose changes and in
     which fields). Otherwise EditConflict carries the newer stored article.
     Changing a published article, even just its tags or scores, marks it
-    updated. `by` names who saved, for the history.
+    updated. `by` names who saved, for the history. `marks`: the
+    translations to mark out of date (a restored version's own); by default
+    they follow from what this save changed.
     """
     with write_transaction():
         tags = stored_tags(tags)
@@ -104,7 +106,7 @@ def save_article(article, values, tags, expected_version=None, checked=(), by=""
             article.save()
             article.merged = None
         else:
-            article, before = update_article(article.id, values, tags, expected_version, checked)
+            article, before = update_article(article.id, values, tags, expected_version, checked, marks)
             if before is None:  # nothing changed: nothing written
                 return article
             tags = article.tags  # after a merge, the stored ones if only others changed them
@@ -131,7 +133,7 @@ def stored_tags(tags):
     return rows
 
 
-def update_article(article_id, values, tags, expected_version, checked):
+def update_article(article_id, values, tags, expected_version, checked, marks=None):
     """Write `values` over the stored article, if it is still at `expected_version`.
 
     The version in the UPDATE's WHERE clause is the one check: checking and
@@ -153,7 +155,8 @@ def update_article(article_id, values, tags, expected_version, checked):
         if stored.version != expected_version:
             raise EditConflict(stored)
         return stored, None
-    marks = outdated_translations(old, values, stored.outdated, checked)
+    if marks is None:
+        marks = outdated_translations(old, values, stored.outdated, checked)
     if stored.merged:
         marks = " ".join(sorted({*marks.split(), *(name for name in stored.merged.stale if values.get(name))}))
     values = dict(values, outdated=marks)

@@ -135,6 +135,7 @@ def restore_version(article_id, version):
             int(seen) if seen.isdigit() else None,
             by=g.editor.name,
             kind="restore",
+            marks=data.get("outdated", ""),  # the version's own: restoring it is no edit of one language
         )
     except EditConflict:
         flash(_("Someone saved this article after you opened its history. Look at the versions again, then restore."))

@@ -145,6 +145,20 @@ def test_restoring_a_version_saves_it_as_a_new_version(editor_client):
     assert "Robotics" in editor_client.get(f"/en/articles/{article.slug}").get_data(as_text=True)
 
 
+def test_a_restored_version_brings_back_its_own_translation_marks(editor_client):
+    """Restoring is no edit of one language: the version comes back with the marks it had."""
+    article_id = create(editor_client, title_en="In step", title_zh="同步", summary_en="Both.", summary_zh="两者。")
+    edit(editor_client, article_id, title_en="Only English changed")
+    assert stored(article_id).outdated == "title_zh"
+    edit(editor_client, article_id, summary_zh="只改了中文。")
+    assert set(stored(article_id).outdated.split()) == {"title_zh", "summary_en"}
+
+    assert restore(editor_client, article_id, 1, seen=3).status_code == 303
+    assert stored(article_id).outdated == ""
+    assert restore(editor_client, article_id, 2, seen=4).status_code == 303
+    assert stored(article_id).outdated == "title_zh"
+
+
 def test_restoring_from_a_stale_history_page_goes_through_the_version_check(editor_client):
     article_id = create(editor_client, title_en="Version one")
     edit(editor_client, article_id, title_en="Version two")
