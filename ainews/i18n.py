@@ -9,6 +9,7 @@ from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime, format_timedelta
+from babel.lists import format_list
 from babel.support import NullTranslations, Translations
 from markupsafe import Markup, escape
 
@@ -168,3 +169,8 @@ def time_tag(moment, lang, now=None):
     title, text = escape(absolute_text(moment, lang)), escape(relative_text(moment, lang, now))
     # An ISO time of digits, and two texts escaped above.
     return Markup(f'<time datetime="{iso_utc(moment)}" title="{title}" data-relative>{text}</time>')  # nosec B704
+
+
+def list_text(items, lang):
+    """'Title (EN), Summary (中文), and Tags' / '标题（EN）、摘要（中文）和标签': a list as each language writes one."""
+    return format_list([str(item) for item in items], locale=BABEL_LOCALES[lang]) if items else ""

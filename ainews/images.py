@@ -45,8 +45,8 @@ PROBLEMS = {
     "too_big": _l("The image is larger than %(size)s.", size=rules.IMAGE_MAX_TEXT),
     "not_image": _l("This file is not an image the site accepts (JPEG, PNG, WebP, GIF or AVIF)."),
     "too_many_pixels": _l(
-        "The image is too large: at most %(pixels)s million pixels and %(side)s pixels a side.",
-        pixels=rules.IMAGE_MAX_PIXELS // 1_000_000,
+        "The image is too large: at most %(pixels)s pixels in all and %(side)s pixels a side.",
+        pixels=f"{rules.IMAGE_MAX_PIXELS:,}",
         side=MAX_SIDE_TEXT,
     ),
     "broken": _l("The image is damaged or cut short: it cannot be read."),

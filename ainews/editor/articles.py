@@ -8,7 +8,7 @@ from peewee import IntegrityError
 
 from ainews.articles import EditConflict, delete_article, find_or_make_tags, save_article
 from ainews.clock import utcnow
-from ainews.editor.blueprint import bp, field_name
+from ainews.editor.blueprint import bp, field_name, title_of
 from ainews.editor.form_page import (
     fingerprint,
     fingerprints,
@@ -21,7 +21,7 @@ from ainews.editor.form_page import (
 )
 from ainews.editor.forms import ArticleForm, ConfirmForm
 from ainews.editor.images import add_cover_error, take_cover_upload
-from ainews.i18n import absolute_text
+from ainews.i18n import absolute_text, list_text
 from ainews.rules import CATEGORY_DEFAULTS, DELETED_KEPT, TEXT_COLUMNS
 from ainews.web import current_lang
 from models import Article, attach_tags
@@ -86,8 +86,8 @@ def saved_message(article, action):
 def merged_message(merge):
     return _(
         "Merged with the changes %(names)s saved meanwhile, to: %(fields)s. Your changes to other fields are saved.",
-        names=", ".join(merge.names) or _("someone"),
-        fields=", ".join(str(field_name(name)) for name in merge.fields),
+        names=list_text(merge.names, current_lang()) or _("someone"),
+        fields=list_text([field_name(name) for name in merge.fields], current_lang()),
     )
 
 
@@ -157,7 +157,7 @@ def delete(article_id):
         flash(
             _(
                 "Deleted “%(title)s”. It stays in the Deleted list for %(days)s days.",
-                title=article.title_en or article.title_zh,
+                title=title_of(article),
                 days=DELETED_KEPT.days,
             )
         )

@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 
 from ainews.clock import utcnow
 from ainews.editor.forms import ARTICLE_FIELD_LABELS, FIELD_LABELS
-from ainews.i18n import HTML_LANGS, LANG_NAMES
+from ainews.i18n import HTML_LANGS, LANG_NAMES, list_text, other_lang
 from ainews.rules import LANGS
 from ainews.web import current_lang
 
@@ -32,7 +32,22 @@ def editor_context():
         STATE_NAMES=STATE_NAMES,
         field_name=field_name,
         outdated_names=outdated_names,
+        title_of=title_of,
+        title_lang=title_lang,
     )
+
+
+def title_lang(article):
+    """The language an article's title is shown in: the editor's, if it has a title in it."""
+    lang = current_lang()
+    values = article if isinstance(article, dict) else article.__data__
+    return lang if values.get(f"title_{lang}") else other_lang(lang)
+
+
+def title_of(article):
+    """An article's title (a model or a revision's snapshot) in the editor's language, else the other one."""
+    values = article if isinstance(article, dict) else article.__data__
+    return values.get(f"title_{title_lang(article)}") or ""
 
 
 def article_state(article):
@@ -50,7 +65,7 @@ def field_name(name):
 
 
 def outdated_names(article):
-    return ", ".join(field_name(name) for name in article.outdated.split())
+    return list_text([field_name(name) for name in article.outdated.split()], current_lang())
 
 
 @bp.after_request

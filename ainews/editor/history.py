@@ -14,10 +14,10 @@ from peewee import IntegrityError
 
 from ainews import revisions
 from ainews.articles import EditConflict, SlugTaken, restore_deleted, save_article
-from ainews.editor.blueprint import bp, field_name
+from ainews.editor.blueprint import bp, field_name, title_of
 from ainews.editor.form_page import load_article
 from ainews.editor.forms import ConfirmForm
-from ainews.i18n import HTML_LANGS, absolute_text
+from ainews.i18n import HTML_LANGS, absolute_text, list_text
 from ainews.rules import COMPARE_MAX_WORDS, DELETED_KEPT, HISTORY_PAGE, LANGS, MAX_INTEGER, slug_ok
 from ainews.web import current_lang, page_number
 
@@ -114,6 +114,7 @@ def history(article_id):
         form=ConfirmForm(),
         when=lambda moment: absolute_text(moment, current_lang()),
         label=label,
+        changed_text=lambda rev: list_text([label(name) for name in rev.changed.split()], current_lang()),
     )
 
 
@@ -189,7 +190,7 @@ def restore(article_id):
     flash(
         _(
             "Restored “%(title)s” as it was when deleted.",
-            title=article.title_en or article.title_zh,
+            title=title_of(article),
         )
     )
     return redirect(url_for(".edit", article_id=article.id), 303)

@@ -9,7 +9,7 @@ from babel.messages.pofile import read_po
 from werkzeug.datastructures import LanguageAccept
 from werkzeug.http import parse_accept_header
 
-from ainews.i18n import iso_utc, lang_from_header, parse_iso_utc, relative_text, time_tag
+from ainews.i18n import iso_utc, lang_from_header, list_text, parse_iso_utc, relative_text, time_tag
 from ainews.ops.translate import GETTEXT_KEYWORDS
 from ainews.ops.translate import PROJECT as HERE
 
@@ -106,3 +106,9 @@ def test_every_interface_string_has_a_chinese_translation():
 
     assert len(strings) > 30
     assert untranslated == []
+
+
+def test_lists_are_written_as_each_language_writes_them():
+    assert list_text(["Title (EN)", "Summary (中文)", "Tags"], "en") == "Title (EN), Summary (中文), and Tags"
+    assert list_text(["标题（EN）", "摘要（中文）", "标签"], "zh") == "标题（EN）、摘要（中文）和标签"
+    assert list_text([], "zh") == ""

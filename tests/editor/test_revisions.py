@@ -87,6 +87,11 @@ def test_history_lists_versions_with_who_when_and_translated_field_names(editor_
     editor_client.get("/editor/language/zh")
     page = soup(editor_client.get(f"/editor/{article_id}/history"))
     assert "摘要（中文）" in page.select_one("#version-2").get_text()
+    assert page.select_one("h1 span").get_text() == stored(article_id).title_zh  # the title in the editor's language
+
+    edit(editor_client, article_id, title_en="Both", summary_en="Changed.")
+    page = soup(editor_client.get(f"/editor/{article_id}/history"))
+    assert "标题（EN）和摘要（EN）" in page.select_one("#version-3").get_text()  # a list as Chinese writes one
 
 
 def test_compare_marks_words_and_chinese_characters_and_escapes_html(editor_client):
