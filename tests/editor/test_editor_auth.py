@@ -5,6 +5,7 @@ from datetime import timedelta
 from urllib.parse import urlsplit
 
 import pytest
+from bs4 import BeautifulSoup
 
 from ainews.db import database
 from app import create_app
@@ -96,6 +97,8 @@ def test_failed_sign_in_keeps_the_name_and_says_why(client, make_editor, name, p
     html = response.get_data(as_text=True)
     assert response.status_code in (401, 422)
     assert f'value="{name}"' in html or not name
+    focused = BeautifulSoup(html, "html.parser").select("[autofocus]")
+    assert [field["name"] for field in focused] == ["name" if not name else "password"]  # where to type next
     assert client.get("/editor/").status_code == 302
 
 
