@@ -32,7 +32,9 @@ def error_page(error):
         return http_error(error)
     code = error.code or 500
     title, message = ERROR_TEXTS.get(code, ERROR_TEXTS[500 if code >= 500 else 400])
-    if request.blueprint == "editor":
+    # An editor's address that matched no route (a GET on a form's POST-only
+    # address) has no blueprint yet: its path still says whose page it is.
+    if request.blueprint == "editor" or request.path.startswith("/editor/"):
         return render_template("editor/message.html", title=title, message=message), code
     return error_page_text(code, title, message), code
 

@@ -39,3 +39,14 @@ def test_a_multipart_post_to_the_form_is_read_like_any_other(editor_client):
     assert response.status_code == 303
     with database().connection_context():
         assert Article.get(Article.slug == "multipart").title_en == "Sent as multipart"
+
+
+def test_a_get_on_a_post_only_editor_address_gets_the_editors_page(editor_client, make_article):
+    """Not the reader's "Back to the news" page: the editor stays among the editor's links."""
+    article = make_article()
+    for path in ("/editor/images", f"/editor/{article.id}/history/1/restore", "/editor/deleted/1/restore"):
+        response = editor_client.get(path)
+        html = response.get_data(as_text=True)
+        assert response.status_code == 405, path
+        assert "This page cannot be used that way." in html
+        assert 'href="/editor/"' in html and "Back to the news" not in html, path
