@@ -118,7 +118,7 @@ CREATE_INDEXES = [
                IS DISTINCT FROM ARRAY['fastupdate=on', 'gin_pending_list_limit={PENDING_KB}'] THEN
                 ALTER INDEX {index} SET ({INDEX_SETTINGS});
             END IF;
-        END $$"""
+        END $$"""  # nosec B608 # index names and settings of this module
         for index in INDEXES
     ),
 ]
@@ -148,7 +148,7 @@ TRIGGERS = [
                 PERFORM article_search_refresh(ARRAY(SELECT article_id FROM articletag WHERE tag_id = NEW.id));
             END IF;
             RETURN NULL;
-        END $$""",
+        END $$""",  # nosec B608 # only DEFERRED, SQL of this module, is formatted in
     """CREATE OR REPLACE TRIGGER article_search_insert AFTER INSERT ON article
         FOR EACH ROW EXECUTE FUNCTION article_search_article_changed()""",
     # Only when the text changes: counting a view or publishing a draft
