@@ -136,3 +136,13 @@ def test_bad_filters_are_explained_in_chinese(editor_client):
     editor_client.set_cookie("lang", "zh")
     response = editor_client.get("/editor/?status=archived")
     assert response.status_code == 400 and "没有“archived”这个状态" in response.get_data(as_text=True)
+
+
+def test_on_a_phone_each_cell_still_says_what_it_is(editor_client, make_article):
+    """The phone layout hides the table's header; the cells carry its words for the stylesheet to show."""
+    make_article(hot=20, quality=47, impact=36)
+    editor_client.get("/editor/language/zh")
+    page = BeautifulSoup(editor_client.get("/editor/").get_data(as_text=True), "html.parser")
+    scores = page.select_one("td.score-list")
+    assert scores["data-label"] == "热度 · 质量 · 影响力" and scores.get_text(strip=True) == "20 · 47 · 36"
+    assert page.select_one("td.score-list + td")["data-label"] == "最后保存"
