@@ -1,93 +1,16 @@
-"""What a reader sees in a real browser (Debian's Chromium) against a live server.
+"""What a reader sees in a real browser (Debian's Chromium) against a live server (conftest.py)."""
 
-Outside CI these tests skip, loudly, when Chromium is not installed. With
-CI=true they must run.
-"""
-
-import os
 import re
-import shutil
-import threading
 from datetime import timedelta
 
-import pytest
 from playwright.sync_api import expect
-from werkzeug.serving import make_server
 
 from ainews.clock import utcnow
-from ainews.db import database
-from ainews.ops.demo import seed_demo
 from ainews.rules import PER_PAGE
-from ainews.schema import create_tables
-from app import create_app
 from conftest import EDITOR_PASSWORD
-from models import Article, Editor
+from models import Article
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--headless",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-
-if not os.path.exists(CHROMIUM):
-    message = "Chromium is not installed: browser tests cannot run (apt-get install chromium)"
-    if os.environ.get("CI") == "true":
-        raise RuntimeError(message)
-    pytest.skip(f"!!! SKIPPED: {message} !!!", allow_module_level=True)
-
-pytestmark = pytest.mark.browser
 ZH_AGO = re.compile(r"^(刚刚|\d+(秒|分钟|小时|天|周|个月|年)前)$")
-
-
-@pytest.fixture(scope="session")
-def browser_type_launch_args(browser_type_launch_args):
-    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
-
-
-@pytest.fixture
-def serve(tmp_path, clock):
-    """Start a site of its own for this test, on a free port of 127.0.0.1; `fill()` puts its content in.
-
-    The site runs in this process, on the clock the test holds (`clock`):
-    what it shows does not depend on when the test runs, or after which.
-    """
-    servers = []
-
-    def start(fill):
-        app = create_app({"SECRET_KEY": "browser-tests", "DATABASE_URL": f"sqlite:///{tmp_path / 'news.db'}"})
-        create_tables()
-        with database().connection_context():
-            fill()
-        server = make_server("127.0.0.1", 0, app, threaded=True)
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
-        thread.start()
-        servers.append((server, thread))
-        return f"http://127.0.0.1:{server.server_port}"
-
-    yield start
-    for server, thread in servers:
-        server.shutdown()
-        thread.join(timeout=5)
-        assert not thread.is_alive()
-
-
-def demo_site():
-    """The demo articles, published up to the clock's now, and an editor."""
-    seed_demo()
-    editor = Editor(name="alice")
-    editor.set_password(EDITOR_PASSWORD)
-    editor.save()
-
-
-@pytest.fixture
-def live_server(serve):
-    """A site with the demo articles."""
-    return serve(demo_site)
 
 
 def card_title(card):

@@ -8,11 +8,6 @@ import re
 import image_samples as samples
 from PIL import Image
 from playwright.sync_api import expect
-from test_browser import (  # noqa: F401 # the fixtures are used by name
-    browser_type_launch_args,
-    live_server,
-    serve,
-)
 
 from ainews.rules import IMAGE_WIDTHS
 from conftest import EDITOR_PASSWORD
@@ -41,7 +36,7 @@ def shown(img):
     )
 
 
-def test_an_uploaded_cover_shows_on_card_and_article_without_exif(browser, page, live_server):  # noqa: F811
+def test_an_uploaded_cover_shows_on_card_and_article_without_exif(browser, page, live_server):
     errors = []
     page.on("console", lambda message: message.type == "error" and errors.append(message.text))
     sign_in_to_new_article(page, live_server)
@@ -102,7 +97,7 @@ def test_an_uploaded_cover_shows_on_card_and_article_without_exif(browser, page,
     assert not errors, errors
 
 
-def test_a_bomb_and_a_text_file_are_refused_and_the_text_is_kept(page, live_server):  # noqa: F811
+def test_a_bomb_and_a_text_file_are_refused_and_the_text_is_kept(page, live_server):
     sign_in_to_new_article(page, live_server)
     page.fill("#title_en", TITLE_EN)
     page.fill("#summary_zh", "一段要保留的摘要。")
@@ -116,7 +111,7 @@ def test_a_bomb_and_a_text_file_are_refused_and_the_text_is_kept(page, live_serv
     expect(page.locator("#summary_zh")).to_have_value("一段要保留的摘要。")
 
 
-def test_without_javascript_the_form_refuses_a_bad_file_and_keeps_the_text(browser, live_server):  # noqa: F811
+def test_without_javascript_the_form_refuses_a_bad_file_and_keeps_the_text(browser, live_server):
     context = browser.new_context(java_script_enabled=False, locale="zh-CN")
     page = context.new_page()
     page.goto(f"{live_server}/editor/language/zh?next=/editor/new")

@@ -3,23 +3,14 @@ goes after a refused save, and counters that agree with the server."""
 
 import pytest
 from playwright.sync_api import expect
-from test_browser import browser_type_launch_args, serve  # noqa: F401 # fixtures: Chromium, and a site per test
 
 from ainews.rules import TEXT_LIMITS
+from browser.conftest import an_editor
 from conftest import EDITOR_PASSWORD
-from models import Editor
-
-pytestmark = pytest.mark.browser
-
-
-def an_editor():
-    editor = Editor(name="alice")
-    editor.set_password(EDITOR_PASSWORD)
-    editor.save()
 
 
 @pytest.fixture
-def new_form(page, serve):  # noqa: F811 # the fixture imported above
+def new_form(page, serve):
     """Chromium signed in, on a blank article form."""
     site = serve(an_editor)
     page.goto(f"{site}/editor/login")

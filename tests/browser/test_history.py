@@ -1,51 +1,18 @@
 """Revisions and merges as an editor sees them in Debian's Chromium: three versions saved, the first and
 last compared, the first restored for readers; two tabs changing different fields, both saved."""
 
-import os
-import shutil
-import threading
-
 import pytest
 from playwright.sync_api import expect
-from werkzeug.serving import make_server
 
-from ainews.db import database
-from ainews.schema import create_tables
-from app import create_app
+from browser.conftest import an_editor, running
 from conftest import EDITOR_PASSWORD
-from models import Editor
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-
-if not os.path.exists(CHROMIUM):
-    message = "Chromium is not installed: browser tests cannot run (apt-get install chromium)"
-    if os.environ.get("CI") == "true":
-        raise RuntimeError(message)
-    pytest.skip(f"!!! SKIPPED: {message} !!!", allow_module_level=True)
-
-pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="session")
-def browser_type_launch_args(browser_type_launch_args):
-    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": ["--no-sandbox", "--headless"]}
 
 
 @pytest.fixture
 def site(tmp_path):
-    """A site of its own with one editor, on a free port of 127.0.0.1."""
-    app = create_app({"SECRET_KEY": "browser-tests", "DATABASE_URL": f"sqlite:///{tmp_path / 'news.db'}"})
-    create_tables()
-    with database().connection_context():
-        editor = Editor(name="alice")
-        editor.set_password(EDITOR_PASSWORD)
-        editor.save()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=5)
+    """A site of its own with one editor, on a free port of 127.0.0.1, on the real clock."""
+    with running(tmp_path / "news.db", an_editor) as url:
+        yield url
 
 
 def sign_in(page, site):

@@ -6,40 +6,20 @@ The server's clock stands still unless a test moves it (`site.clock`), so no
 test waits for time to pass; the browser's clock is Playwright's (`page.clock`).
 """
 
-import os
 import re
-import shutil
-import threading
 from datetime import datetime, timedelta, timezone
 
 import pytest
 from playwright.sync_api import expect
-from werkzeug.serving import make_server
 
 from ainews import clock
 from ainews.db import database
 from ainews.ops.demo import seed_demo
-from ainews.schema import create_tables
-from app import create_app
+from browser.conftest import running
 from models import Article
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
-
-if not os.path.exists(CHROMIUM):
-    message = "Chromium is not installed: browser tests cannot run (apt-get install chromium)"
-    if os.environ.get("CI") == "true":
-        raise RuntimeError(message)
-    pytest.skip(f"!!! SKIPPED: {message} !!!", allow_module_level=True)
-
-pytestmark = pytest.mark.browser
 OPEN_WEIGHTS = "/articles/open-weights-open-source-or-something-in-between-how-to-read-a-model-release"
 PHONE = {"width": 390, "height": 844}
-
-
-@pytest.fixture(scope="session")
-def browser_type_launch_args(browser_type_launch_args):
-    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
 
 
 class ServerClock:
@@ -74,16 +54,8 @@ def site(tmp_path_factory):
     server_clock = ServerClock()
     real_datetime, clock.datetime = clock.datetime, server_clock.datetime
     path = tmp_path_factory.mktemp("reading") / "news.db"
-    app = create_app({"SECRET_KEY": "reading-tests", "DATABASE_URL": f"sqlite:///{path}"})
-    create_tables()
-    with database().connection_context():
-        seed_demo()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield Site(f"http://127.0.0.1:{server.server_port}", server_clock)
-    server.shutdown()
-    thread.join(timeout=5)
+    with running(path, seed_demo, secret="reading-tests") as url:
+        yield Site(url, server_clock)
     clock.datetime = real_datetime
 
 
