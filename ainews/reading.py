@@ -5,7 +5,7 @@ the reading time they give."""
 import math
 import re
 
-from ainews.rules import CHINESE
+from ainews.rules import CHINESE, WRITTEN_FIELDS
 
 # Reading time. Silent reading of non-fiction runs at about 238 words a
 # minute in English (Brysbaert, 2019, a meta-analysis of 190 studies); for
@@ -32,7 +32,7 @@ LINK_TARGET = re.compile(r"\]\([^)]*\)")  # what a Markdown link points to is no
 
 def reading_minutes(article, lang):
     """Minutes to read the article's title, summary and analysis in `lang`, rounded up; None without text."""
-    text = " ".join(getattr(article, f"{field}_{lang}") for field in ("title", "summary", "analysis"))
+    text = " ".join(getattr(article, f"{field}_{lang}") for field in WRITTEN_FIELDS)
     text = LINK_TARGET.sub("]", text)
     minutes = len(WORD.findall(CHINESE.sub(" ", text))) / WORDS_PER_MINUTE
     minutes += len(CHINESE.findall(text)) / CHINESE_CHARACTERS_PER_MINUTE

@@ -21,6 +21,9 @@ DEFAULT_LANG = "en"
 # and their columns: category_en, category_zh, title_en, …
 TRANSLATED_FIELDS = ("category", "title", "summary", "analysis")
 TEXT_COLUMNS = tuple(f"{field}_{lang}" for field in TRANSLATED_FIELDS for lang in LANGS)
+# What an editor writes of an article in a language (its category aside): a
+# language with none of these has no text, and one that lacks what the other has is missing.
+WRITTEN_FIELDS = ("title", "summary", "analysis")
 # An article needs a title in at least one language (see has_title).
 TITLE_COLUMNS = tuple(f"title_{lang}" for lang in LANGS)
 # Sane limits: far above any real article, far below what could hurt the server.

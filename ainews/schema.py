@@ -6,7 +6,9 @@ that has everything already.
 """
 
 import copy
+import functools
 import logging
+import operator
 
 from peewee import DatabaseError, OperationalError, ProgrammingError, SqliteDatabase, fn, sort_models
 from playhouse.migrate import SchemaMigrator, migrate
@@ -32,9 +34,9 @@ def missing_translation(lang):
     other = next(code for code in rules.LANGS if code != lang)
     lacks = [
         (getattr(Article, f"{field}_{lang}") == "") & (getattr(Article, f"{field}_{other}") != "")
-        for field in ("title", "summary", "analysis")
+        for field in rules.WRITTEN_FIELDS
     ]
-    return lacks[0] | lacks[1] | lacks[2]
+    return functools.reduce(operator.or_, lacks)
 
 
 # Its indexes, measured at 100,000 articles by bench/dashboard.py. Every page

@@ -21,7 +21,7 @@ from ainews.cjk_markdown import cjk_friendly
 from ainews.i18n import other_lang
 from ainews.images import file_path, file_srcset
 from ainews.media import stored_image
-from ainews.rules import ARTICLE_IMAGE_SIZES, IMAGE_KEY_PATTERN, LANGS
+from ainews.rules import ARTICLE_IMAGE_SIZES, IMAGE_KEY_PATTERN, LANGS, WRITTEN_FIELDS
 
 # CommonMark with raw HTML switched off, made right for Chinese emphasis and
 # line breaks; whatever HTML the renderer makes still passes through an
@@ -226,8 +226,7 @@ def aligned_analysis(article, langs):
 
 def absent_langs(article):
     """The languages an article has no text in at all: no title, summary or analysis."""
-    fields = ("title", "summary", "analysis")
-    return [lang for lang in LANGS if not any(getattr(article, f"{field}_{lang}") for field in fields)]
+    return [lang for lang in LANGS if not any(getattr(article, f"{field}_{lang}") for field in WRITTEN_FIELDS)]
 
 
 @dataclass
