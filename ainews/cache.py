@@ -12,7 +12,9 @@ bounded dict:
   the site's content and the minute stay the same, one per app (each app
   has its own database): see `cached_page`.
 - `CARDS`: rendered cards, keyed by everything the card template reads: see
-  `card_key`.
+  `template_key` and `reader.render.render_cards`.
+- `FRAMES`: list pages without their cards, keyed by everything the page is
+  rendered from: see `reader.render.framed`.
 
 The database keeps a change counter, bumped by triggers on every change
 to articles, tags and their links, views aside (`schema.install_change_counter`;
@@ -145,6 +147,7 @@ def times_good_until(page, now):
 # Cards -------------------------------------------------------------------------
 
 CARDS = LRU(1024)  # about 50 pages of cards; each entry holds the card and its article's text, 10-20 KB
+FRAMES = LRU(256)  # list pages without their cards (`render.framed`), 5-10 KB each
 
 
 @memo(16)

@@ -13,8 +13,8 @@ from babel.lists import format_list
 from babel.support import NullTranslations, Translations
 from markupsafe import Markup, escape
 
-from ainews.cache import memo
-from ainews.clock import JUST_NOW, UNITS, floored_delta, utcnow
+from ainews.cache import Bounded, memo
+from ainews.clock import JUST_NOW, UNITS, floored_delta, text_changes_at, utcnow
 from ainews.rules import DEFAULT_LANG, LANGS
 
 BABEL_LOCALES = {"en": "en", "zh": "zh_Hans_CN"}
@@ -83,11 +83,21 @@ def relative_text(moment, lang, now=None):
     Counted in whole units, as people read "ago": 119 seconds is "1m ago".
     """
     now = now or utcnow()
+    known = RELATIVE_TEXTS.get((moment, lang))
+    if known is not None and known[1] <= now < known[2]:
+        return known[0]
     delta = moment - now
     if abs(delta) < JUST_NOW:
-        return str(tr("just now", lang))
-    future, unit, number = floored_delta(delta.total_seconds())
-    return delta_text(lang, future, unit, number)
+        text = str(tr("just now", lang))
+    else:
+        text = delta_text(lang, *floored_delta(delta.total_seconds()))
+    RELATIVE_TEXTS.put((moment, lang), (text, now, text_changes_at(moment, now)))
+    return text
+
+
+# (moment, lang): a relative text and the span of `now` it holds for. A page
+# of cards asks for forty, the same ones minute after minute.
+RELATIVE_TEXTS = Bounded(4096)
 
 
 @memo(1024)  # by (lang, future, unit, number): a few hundred at most

@@ -6,6 +6,7 @@ template for every page that shows articles, from the card cache when it
 can.
 """
 
+import secrets
 from collections import namedtuple
 from urllib.parse import urlsplit
 
@@ -15,8 +16,8 @@ from jinja2_fragments.flask import render_block
 from markupsafe import Markup
 
 from ainews import search
-from ainews.cache import CARDS, Bounded, template_key
-from ainews.clock import utcnow
+from ainews.cache import CARDS, FRAMES, Bounded, frozen, template_key
+from ainews.clock import current_minute, utcnow
 from ainews.http_cache import static_fingerprint
 from ainews.i18n import (
     HTML_LANGS,
@@ -32,7 +33,7 @@ from ainews.i18n import (
     tr,
 )
 from ainews.reading import reading_minutes
-from ainews.rules import LANGS, SORTS
+from ainews.rules import EAGER_CARDS, LANGS, SORTS
 from ainews.text import absent_langs, aligned_analysis, render_markdown, texts
 from ainews.web import COOKIE_MAX_AGE, LANG_COOKIE, current_lang, wants_fragment
 
@@ -231,36 +232,59 @@ def card_swap_url(slug, show, full):
 CardsPage = namedtuple("CardsPage", "lang host_url search_terms now")
 
 
+def cards_page():
+    page = g.get("cards_page")
+    if page is None:
+        page = g.cards_page = CardsPage(current_lang(), request.host_url, tuple(g.get("search_terms") or ()), utcnow())
+    return page
+
+
 @pass_context
 def render_card(context, article, **variables):
-    """The card template for `article` in the calling template's context, as {% include %} would render it.
+    """One card in the calling template's context, as {% include %} would render it: see `render_cards`."""
+    return render_cards(context.get_all(), [(article, variables.get("eager_cover", False))])
+
+
+def render_cards(context, cards):
+    """The card template for each (article, eager_cover) of `cards`, in the page's `context`, joined.
 
     Rendering a card was nine tenths of a feed page's cost, so rendered
     cards are cached, keyed by every value the card template reads (found
     in the template itself: see `cache.template_key`) and by what the
     helpers it calls read besides their arguments: the page language, the
-    site's address, the search terms and the relative times. What is the
-    same for every card of a page is looked up once per request.
+    site's address, the search terms and the relative times. The part of
+    the key that is the same for every card of the page is made once.
     """
-    page = g.get("cards_page")
-    if page is None:
-        page = g.cards_page = CardsPage(current_lang(), request.host_url, tuple(g.get("search_terms") or ()), utcnow())
-    lang = context.get("lang")
-    ambient = (
-        page.lang,
-        page.host_url,
-        page.search_terms,
-        relative_text(article.published_at, lang, page.now) if article.published_at else None,
-        relative_text(article.updated_at, lang, page.now) if article.updated_at else None,
+    page = cards_page()
+    template = current_app.jinja_env.get_template(CARD_TEMPLATE)
+    shared = template_key(
+        template.new_context(context),
+        CARD_TEMPLATE,
+        {"article": None, "eager_cover": None},  # each card's own, below
+        (page.lang, page.host_url, page.search_terms),
     )
-    variables["article"] = article
-    key = template_key(context, CARD_TEMPLATE, variables, ambient)
-    html = CARDS.get(key)
-    if html is None:
-        template = context.environment.get_template(CARD_TEMPLATE)
-        html = Markup(template.render(context.get_all(), **variables))  # nosec B704 # autoescaped by Jinja
-        CARDS.put(key, html)
-    return html
+    lang = context.get("lang")
+    rendered = []
+    for article, eager_cover in cards:
+        key = (
+            shared,
+            frozen(article),
+            eager_cover,
+            relative_text(article.published_at, lang, page.now) if article.published_at else None,
+            relative_text(article.updated_at, lang, page.now) if article.updated_at else None,
+        )
+        html = CARDS.get(key)
+        if html is None:
+            html = template.render(context, article=article, eager_cover=eager_cover)
+            CARDS.put(key, html)
+        rendered.append(html)
+    return Markup("\n".join(rendered))  # nosec B704 # each autoescaped by Jinja
+
+
+def list_cards(articles, context):
+    """A list page's cards; the first few of its first page load their covers at once."""
+    eager = context.get("first_page") == 1
+    return render_cards(context, [(article, eager and n <= EAGER_CARDS) for n, article in enumerate(articles, 1)])
 
 
 # htmx targets inside a page that get a block of it rather than the whole page.
@@ -281,6 +305,35 @@ def render_page(template, block="page", **context):
         # Any request can say any target: only a block this page has is an answer.
         if asked in current_app.jinja_env.get_template(template).blocks:
             block = asked
+    if "articles" in context:
+        context["cards"] = list_cards(context.pop("articles"), context)
+        return framed(template, block, context)
+    return render(template, block, context)
+
+
+def render(template, block, context):
     if context["fragment"]:
         return render_block(template, block, **context)
     return render_template(template, **context)
+
+
+# Where a list page's cards go in its frame: a comment no text can forge.
+CARDS_HOLE = Markup(f"<!--cards {secrets.token_hex(8)}-->")  # nosec B704 # a constant of the process
+
+
+def framed(template, block, context):
+    """A list page: the page around its cards (the frame) from the frame cache, the cards put in.
+
+    The frame is keyed by every value the page is rendered from, its cards
+    but whether there are any, and by what the template's helpers read
+    besides: the page's address (its links) and the minute (a static
+    file's fingerprint, checked again at least once a minute).
+    """
+    cards = context["cards"]
+    shown = frozen({**context, "cards": bool(cards)})
+    key = (template, block, request.host_url, request.full_path, current_minute(), shown)
+    parts = FRAMES.get(key)
+    if parts is None:
+        parts = render(template, block, {**context, "cards": CARDS_HOLE if cards else cards}).split(CARDS_HOLE)
+        FRAMES.put(key, parts)
+    return str(cards).join(parts)
