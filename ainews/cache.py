@@ -32,6 +32,7 @@ from datetime import datetime, timezone
 from functools import wraps
 
 from cachetools import LRUCache, cached
+from cachetools.keys import hashkey
 from flask import current_app, request
 from jinja2 import meta
 from peewee import Model
@@ -187,15 +188,15 @@ def frozen(value):
 _read_names = {}  # (environment, template name): its inputs, sorted; a template's source is fixed once loaded
 
 
-def template_key(context, name, variables, ambient):
-    """The cache key of template `name` rendered in `context` with `variables` added.
+def template_key(environment, name, context, variables, ambient):
+    """The cache key of template `name` rendered with `context` (a mapping) and `variables` added.
 
     Every value the template reads is part of it, except the environment's
     globals (functions and constants of the process); what those functions
     read besides their arguments (the page language, the site's address,
-    the clock) comes in as `ambient`.
+    the clock) comes in as `ambient`. The key hashes once, however often
+    it is looked up.
     """
-    environment = context.environment
     names = _read_names.get((environment, name))
     if names is None:
         names = _read_names[environment, name] = tuple(sorted(template_inputs(environment, name)))
@@ -204,4 +205,4 @@ def template_key(context, name, variables, ambient):
         value = variables[var] if var in variables else context.get(var)
         if value is not environment.globals.get(var):
             values.append((var, frozen(value)))
-    return (name, tuple(values), ambient)
+    return hashkey(name, tuple(values), ambient)

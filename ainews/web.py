@@ -5,6 +5,7 @@ from urllib.parse import urlsplit
 
 from flask import abort, current_app, g, request
 from htmx_flask.requests import HtmxAwareRequest
+from werkzeug.datastructures import ImmutableMultiDict
 
 from ainews.i18n import lang_from_header
 from ainews.rules import DEFAULT_LANG, LANGS, MAX_PAGE, UPLOAD_REQUEST_MAX_BYTES
@@ -80,11 +81,24 @@ def site_host():
 UPLOAD_ENDPOINTS = ("editor.new", "editor.edit", "editor.upload_image", "api.upload_image")
 
 
+class RequestValues(ImmutableMultiDict):
+    """Werkzeug's query arguments, forms and cookies, whose get() of a missing name raises and catches an
+    HTTP error inside; a page asks for a dozen missing ones (?view=, ?sort=, ?page=…)."""
+
+    def get(self, key, default=None, type=None):  # noqa: A002 # Werkzeug's signature
+        if key not in self:
+            return default
+        return super().get(key, default, type)
+
+
 class SiteRequest(HtmxAwareRequest):
     """htmx-flask's request (request.htmx), with room for an image on the routes that take one.
 
     Other routes keep MAX_CONTENT_LENGTH.
     """
+
+    parameter_storage_class = RequestValues
+    dict_storage_class = RequestValues
 
     @property
     def max_content_length(self):

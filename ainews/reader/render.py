@@ -10,6 +10,7 @@ import secrets
 from collections import namedtuple
 from urllib.parse import urlsplit
 
+from cachetools.keys import hashkey
 from flask import current_app, g, has_request_context, render_template, request, url_for
 from jinja2 import pass_context
 from jinja2_fragments.flask import render_block
@@ -255,18 +256,19 @@ def render_cards(context, cards):
     site's address, the search terms and the relative times. The part of
     the key that is the same for every card of the page is made once.
     """
-    page = cards_page()
-    template = current_app.jinja_env.get_template(CARD_TEMPLATE)
+    page, environment = cards_page(), current_app.jinja_env
+    template = environment.get_template(CARD_TEMPLATE)
     shared = template_key(
-        template.new_context(context),
+        environment,
         CARD_TEMPLATE,
+        context,
         {"article": None, "eager_cover": None},  # each card's own, below
         (page.lang, page.host_url, page.search_terms),
     )
     lang = context.get("lang")
     rendered = []
     for article, eager_cover in cards:
-        key = (
+        key = hashkey(
             shared,
             frozen(article),
             eager_cover,

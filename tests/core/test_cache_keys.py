@@ -5,8 +5,9 @@ from jinja2 import DictLoader, Environment
 from ainews.cache import LRU, template_inputs, template_key
 
 
-def context_for(environment, name, **values):
-    return environment.get_template(name).new_context(values)
+def key_for(environment, name, variables=None, **values):
+    """The key of template `name` rendered with `values`, and `variables` added."""
+    return template_key(environment, name, values, variables or {}, ambient=())
 
 
 def test_the_key_follows_every_variable_the_template_reads():
@@ -14,23 +15,20 @@ def test_the_key_follows_every_variable_the_template_reads():
         loader=DictLoader({"card.html": "{{ title }} {% include 'part.html' %}", "part.html": "{{ views }}"})
     )
     assert template_inputs(environment, "card.html") == {"title", "views"}
-    context = context_for(environment, "card.html", title="A", views=1, unread="ignored")
-    key = template_key(context, "card.html", {}, ambient=())
-    assert (
-        template_key(context_for(environment, "card.html", title="A", views=1, unread="x"), "card.html", {}, ()) == key
-    )
-    assert template_key(context_for(environment, "card.html", title="A", views=2), "card.html", {}, ()) != key
-    assert template_key(context, "card.html", {"title": "B"}, ()) != key
+    key = key_for(environment, "card.html", title="A", views=1, unread="ignored")
+    assert key_for(environment, "card.html", title="A", views=1, unread="x") == key
+    assert key_for(environment, "card.html", title="A", views=2) != key
+    assert key_for(environment, "card.html", {"title": "B"}, title="A", views=1) != key
 
 
 def test_a_variable_added_to_the_template_joins_the_key_by_itself():
     templates = {"card.html": "{{ title }}"}
     environment = Environment(loader=DictLoader(templates))
-    before = template_key(context_for(environment, "card.html", title="A", badge="new"), "card.html", {}, ())
+    before = key_for(environment, "card.html", title="A", badge="new")
     templates["card.html"] = "{{ title }} {{ badge }}"
     changed = Environment(loader=DictLoader(templates))
-    one = template_key(context_for(changed, "card.html", title="A", badge="new"), "card.html", {}, ())
-    other = template_key(context_for(changed, "card.html", title="A", badge="old"), "card.html", {}, ())
+    one = key_for(changed, "card.html", title="A", badge="new")
+    other = key_for(changed, "card.html", title="A", badge="old")
     assert one != other
     assert before != one
 
