@@ -18,7 +18,7 @@ from peewee import (
 
 from ainews import rules
 from ainews.clock import utcnow
-from ainews.db import BaseModel, Prepared, database, load_rows, prepared, write_transaction
+from ainews.db import BaseModel, LoadedRows, Prepared, database, load_rows, prepared, write_transaction
 from ainews.fields import NeverReusedIdField, UTCDateTimeField, score_check
 from ainews.rules import SCORES, STATUSES
 
@@ -117,16 +117,16 @@ class Article(BaseModel):
     def feed_page(cls, page, per_page=20, sort="new", tag=None, pages=1, now=None):
         """`pages` pages of the feed (or of one tag) from `page` on, tags attached, and whether more follow.
 
-        `now` is the moment the list is told as of.
+        The articles are LoadedRows: made models only when asked for. `now`
+        is the moment the list is told as of.
         """
         values = {"now": db_now(now), "limit": per_page * pages + 1, "offset": (page - 1) * per_page}
         if tag is not None:
             values["tag"] = tag.id if isinstance(tag, Tag) else tag
-        cursor = FEED_PAGES[sort, tag is not None].execute(database(), **values)
-        rows = load_rows(cls, cursor)
-        articles = rows[: per_page * pages]
-        attach_tags(articles)
-        return articles, len(rows) > per_page * pages
+        rows = FEED_PAGES[sort, tag is not None].execute(database(), **values).fetchall()
+        shown = rows[: per_page * pages]
+        linked = tag_rows([row[0] for row in shown])
+        return LoadedRows(cls, shown, "tags", Tag, linked), len(rows) > per_page * pages
 
     @classmethod
     def count_published(cls, tag=None, since=None):
@@ -254,20 +254,22 @@ def tags_with_counts_query(now):
 
 def attach_tags(articles):
     """Set `article.tags` on each article with one query for all of them."""
-    by_id = {article.id: article for article in articles}
+    linked = tag_rows([article.id for article in articles])
     for article in articles:
-        article.tags = []
-    if not by_id:
-        return
-    ids = list(by_id)
+        article.tags = load_rows(Tag, linked.get(article.id, ()))
+
+
+def tag_rows(ids):
+    """The rows of the tags of the articles with these ids, by article id, each article's by English name."""
     if len(ids) > PREPARED_TAG_LISTS:  # an export, say: its SQL is built but once
-        rows = list(tags_of(*ids).tuples())
+        rows = tags_of(*ids).tuples()
     else:
-        if len(ids) not in TAGS_OF:
-            TAGS_OF[len(ids)] = Prepared(tags_of, *[STAND_IN_ID + n for n in range(len(ids))])
-        rows = list(TAGS_OF[len(ids)].execute(database(), *ids))
-    for (article_id, *_), tag in zip(rows, load_rows(Tag, (row[1:] for row in rows)), strict=True):
-        by_id[article_id].tags.append(tag)
+        query = prepared(("tags of", len(ids)), tags_of, *[STAND_IN_ID + n for n in range(len(ids))])
+        rows = query.execute(database(), *ids) if ids else ()
+    linked = {}
+    for row in rows:
+        linked.setdefault(row[0], []).append(row[1:])
+    return linked
 
 
 def tags_of(*ids):
@@ -384,8 +386,7 @@ def published_others(now, limit, *taken):
     return Article.published(now=now).where(Article.id.not_in(taken)).limit(limit)
 
 
-TAGS_OF = {}  # Prepared queries by the number of articles, up to:
-PREPARED_TAG_LISTS = 100
+PREPARED_TAG_LISTS = 100  # tag lists of up to this many articles get a prepared query
 
 
 from ainews.accounts import ApiToken, Editor, EditorSession, LoginFailure, hash_secret  # noqa: E402, F401

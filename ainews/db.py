@@ -5,6 +5,7 @@ models.py are built on it.
 """
 
 import time
+from collections.abc import Sequence
 
 from peewee import CharField, Field, ForeignKeyField, IntegerField, PostgresqlDatabase, SqliteDatabase, TextField
 from playhouse.db_url import connect, parse
@@ -232,3 +233,40 @@ def load_rows(model, cursor, fields=None):
 
 
 ROW_SHAPES = {}  # (model, fields): the names and converters load_rows uses
+
+
+class LoadedRows(Sequence):
+    """A model's rows as the database gave them; each is made a model only when asked for.
+
+    `linked` holds, by row id, the rows of another model that belong to
+    each (an article's tags), which are made models too and set as the
+    `attribute` of the model made. A page whose cards are all remembered
+    needs no model: its cards are keyed by what the rows hold (`identity`).
+    """
+
+    def __init__(self, model, rows, attribute, linked_model, linked):
+        self.model, self.rows, self.made = model, rows, [None] * len(rows)
+        self.attribute, self.linked_model, self.linked = attribute, linked_model, linked
+        # Rows start with their id: Peewee sorts the primary key first.
+        self.position = {name: n for n, name in enumerate(model._meta.sorted_field_names)}
+
+    def __len__(self):
+        return len(self.rows)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [self[n] for n in range(*index.indices(len(self)))]
+        made = self.made[index]
+        if made is None:
+            made = self.made[index] = load_rows(self.model, self.rows[index : index + 1 or None])[0]
+            setattr(made, self.attribute, load_rows(self.linked_model, self.linked.get(made.id, ())))
+        return made
+
+    def identity(self, index):
+        """Everything row `index` and its linked rows hold: what a model made from them would be."""
+        row = self.rows[index]
+        return row, tuple(self.linked.get(row[0], ()))
+
+    def value(self, index, name):
+        """Column `name` of row `index`, as the model would hold it."""
+        return self.model._meta.fields[name].python_value(self.rows[index][self.position[name]])

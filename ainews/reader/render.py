@@ -19,6 +19,7 @@ from markupsafe import Markup
 from ainews import search
 from ainews.cache import CARDS, FRAMES, Bounded, frozen, template_key
 from ainews.clock import current_minute, utcnow
+from ainews.db import LoadedRows
 from ainews.http_cache import static_fingerprint
 from ainews.i18n import (
     HTML_LANGS,
@@ -243,11 +244,12 @@ def cards_page():
 @pass_context
 def render_card(context, article, **variables):
     """One card in the calling template's context, as {% include %} would render it: see `render_cards`."""
-    return render_cards(context.get_all(), [(article, variables.get("eager_cover", False))])
+    return render_cards(context.get_all(), [article], eager=1 if variables.get("eager_cover") else 0)
 
 
-def render_cards(context, cards):
-    """The card template for each (article, eager_cover) of `cards`, in the page's `context`, joined.
+def render_cards(context, articles, eager=0):
+    """The card template for each of `articles` in the page's `context`, joined; the first `eager`
+    load their covers at once.
 
     Rendering a card was nine tenths of a feed page's cost, so rendered
     cards are cached, keyed by every value the card template reads (found
@@ -255,6 +257,8 @@ def render_cards(context, cards):
     helpers it calls read besides their arguments: the page language, the
     site's address, the search terms and the relative times. The part of
     the key that is the same for every card of the page is made once.
+    Articles given as LoadedRows are keyed by their rows as read, so a
+    remembered card needs no model made.
     """
     page, environment = cards_page(), current_app.jinja_env
     template = environment.get_template(CARD_TEMPLATE)
@@ -265,19 +269,25 @@ def render_cards(context, cards):
         {"article": None, "eager_cover": None},  # each card's own, below
         (page.lang, page.host_url, page.search_terms),
     )
-    lang = context.get("lang")
+    lang, rows = context.get("lang"), isinstance(articles, LoadedRows)
     rendered = []
-    for article, eager_cover in cards:
+    for n in range(len(articles)):
+        if rows:
+            identity = articles.identity(n)
+            published, updated = articles.value(n, "published_at"), articles.value(n, "updated_at")
+        else:
+            article = articles[n]
+            identity, published, updated = frozen(article), article.published_at, article.updated_at
         key = hashkey(
             shared,
-            frozen(article),
-            eager_cover,
-            relative_text(article.published_at, lang, page.now) if article.published_at else None,
-            relative_text(article.updated_at, lang, page.now) if article.updated_at else None,
+            identity,
+            n < eager,
+            relative_text(published, lang, page.now) if published else None,
+            relative_text(updated, lang, page.now) if updated else None,
         )
         html = CARDS.get(key)
         if html is None:
-            html = template.render(context, article=article, eager_cover=eager_cover)
+            html = template.render(context, article=articles[n], eager_cover=n < eager)
             CARDS.put(key, html)
         rendered.append(html)
     return Markup("\n".join(rendered))  # nosec B704 # each autoescaped by Jinja
@@ -285,8 +295,7 @@ def render_cards(context, cards):
 
 def list_cards(articles, context):
     """A list page's cards; the first few of its first page load their covers at once."""
-    eager = context.get("first_page") == 1
-    return render_cards(context, [(article, eager and n <= EAGER_CARDS) for n, article in enumerate(articles, 1)])
+    return render_cards(context, articles, eager=EAGER_CARDS if context.get("first_page") == 1 else 0)
 
 
 # htmx targets inside a page that get a block of it rather than the whole page.

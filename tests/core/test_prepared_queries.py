@@ -82,3 +82,14 @@ def test_load_rows_converts_what_the_driver_gives(db, site):
     loaded = load_rows(Article, cursor, fields)
     assert loaded[0].published_at == Article.get_by_id(loaded[0].id).published_at
     assert isinstance(loaded[0].ai_generated, bool)
+
+
+def test_loaded_rows_make_each_model_once_and_hold_the_stored_values(db, site):
+    rows, _ = Article.feed_page(1, per_page=5)
+    assert rows[0] is rows[0] and rows[-1] is rows[4] and rows[1:3] == [rows[1], rows[2]]
+    same(rows, as_peewee_gives(Article.published().limit(5)))
+    for n, article in enumerate(rows):
+        assert rows.value(n, "published_at") == article.published_at
+        assert rows.value(n, "updated_at") == article.updated_at
+    tagged = [n for n, article in enumerate(rows) if article.tags]
+    assert tagged and all(len(rows.identity(n)[1]) == len(rows[n].tags) for n in range(len(rows)))

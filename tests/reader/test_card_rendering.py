@@ -104,6 +104,7 @@ def test_renamed_tag_shows_on_every_card(client, make_article, make_tag):
 def test_retagging_shows_at_once(client, make_article, make_tag):
     article = make_article(tags=[make_tag()])
     policy = make_tag(slug="policy", name_en="Policy", name_zh="政策")
+    assert "/en/tags/open-source" in client.get("/en/").get_data(as_text=True)  # its card now remembered
     with database().connection_context():
         set_tags(article, [policy])
     html = client.get("/en/").get_data(as_text=True)

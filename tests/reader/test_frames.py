@@ -7,11 +7,12 @@ and its cards, and must be the page the templates would render.
 
 import pytest
 
+from ainews import db
 from ainews.cache import CARDS, FRAMES
 from ainews.clock import current_minute
 from ainews.db import database
 from ainews.reader import render
-from models import Tag
+from models import Article, Tag
 
 
 @pytest.fixture(autouse=True)
@@ -96,3 +97,21 @@ def test_a_frame_keeps_apart_a_list_with_cards_and_one_without(app):
         full = render.framed("reader/feed.html", "page", {**context, "cards": render.Markup("<p>a card</p>")})
     assert "No articles have been published yet." in empty and "<p>a card</p>" not in empty
     assert "<p>a card</p>" in full and "No articles have been published yet." not in full
+
+
+def test_a_page_of_remembered_cards_makes_no_article_but_the_newest(client, make_article, monkeypatch):
+    for n in range(3):
+        make_article(slug=f"story-{n}")
+    first = client.get("/en/").get_data(as_text=True)
+    made = []  # (model, rows) of every load_rows
+    real_load_rows = db.load_rows
+
+    def load_rows(model, rows, *more):
+        rows = list(rows)
+        made.append((model, len(rows)))
+        return real_load_rows(model, rows, *more)
+
+    monkeypatch.setattr(db, "load_rows", load_rows)
+    assert client.get("/en/").get_data(as_text=True) == first
+    # The newest only, whose publish time dates the list (the page clock's "since").
+    assert [entry for entry in made if entry[0] is Article] == [(Article, 1)]
