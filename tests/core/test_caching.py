@@ -58,6 +58,20 @@ def test_feed_answers_304_when_unchanged_and_200_after_a_change(client, make_art
     assert changed.headers["ETag"] != etag
 
 
+def test_a_remembered_page_has_the_etag_of_its_body(app, make_article):
+    """Kept with the page, the ETag is the one the page rendered afresh gets: servers with and
+    without the page cache (or before and after a restart) agree."""
+    make_article()
+    client = app.test_client()
+    rendered = client.get("/en/")
+    remembered = client.get("/en/")  # from the page cache, not hashed again
+    app.config["CACHE_PAGES"] = False
+    afresh = client.get("/en/")
+    assert remembered.get_data() == rendered.get_data() == afresh.get_data()
+    assert remembered.headers["ETag"] == rendered.headers["ETag"] == afresh.headers["ETag"]
+    assert remembered.headers["ETag"] == f'W/"{hashlib.sha256(afresh.get_data()).hexdigest()[:32]}"'
+
+
 @pytest.mark.parametrize(
     "first_encoding, second_encoding",
     [
