@@ -14,7 +14,8 @@ bounded dict:
 - `CARDS`: rendered cards, keyed by everything the card template reads: see
   `template_key` and `reader.render.render_cards`.
 - `FRAMES`: list pages without their cards, keyed by everything the page is
-  rendered from: see `reader.render.framed`.
+  rendered from: see `reader.render.framed`; `CARD_LISTS`: their cards, as
+  one piece: see `reader.render.list_cards`.
 
 The database keeps a change counter, bumped by triggers on every change
 to articles, tags and their links, views aside (`schema.install_change_counter`;
@@ -102,6 +103,15 @@ def init_app(app):
     app.extensions["page_cache"] = LRU(PAGES_KEPT)
 
 
+def site_address():
+    """The scheme and host a request came to, which a page's absolute links are made of.
+
+    Part of the key of everything cached per site address. request.host_url
+    says the same, but builds and unquotes a URL for it at every request.
+    """
+    return request.scheme, request.host
+
+
 def cached_page(view):
     """Decorate a list view: answer from the cache while nothing it shows has changed."""
 
@@ -115,7 +125,7 @@ def cached_page(view):
             current_minute(),
             request.method,
             request.full_path,
-            request.host_url,
+            site_address(),
             *(request.cookies.get(name) for name in PAGE_COOKIES),
             *(request.headers.get(name) for name in PAGE_HEADERS),
         )
@@ -162,6 +172,9 @@ def times_good_until(page, now):
 
 CARDS = LRU(1024)  # about 50 pages of cards; each entry holds the card and its article's text, 10-20 KB
 FRAMES = LRU(256)  # list pages without their cards (`render.framed`), 5-10 KB each
+# A list page's cards as one piece, keyed by their rows as read (`render.list_cards`):
+# with its key, 100-200 KB each.
+CARD_LISTS = LRU(64)
 
 
 @memo(16)

@@ -17,7 +17,7 @@ from jinja2_fragments.flask import render_block
 from markupsafe import Markup
 
 from ainews import search
-from ainews.cache import CARDS, FRAMES, Bounded, frozen, template_key
+from ainews.cache import CARD_LISTS, CARDS, FRAMES, Bounded, frozen, site_address, template_key, times_good_until
 from ainews.clock import current_minute, utcnow
 from ainews.db import LoadedRows
 from ainews.http_cache import static_fingerprint
@@ -193,7 +193,7 @@ def cached_url(endpoint, **values):
     of 20 cards builds about 150, the same ones page after page, and
     building them was a fifth of the page's cost.
     """
-    key = (request.host_url, current_lang(), endpoint, tuple(values.items()))
+    key = (site_address(), current_lang(), endpoint, tuple(values.items()))
     url = URLS.get(key)
     if url is None:
         url = URLS.put(key, url_for(endpoint, **values))
@@ -231,13 +231,13 @@ def card_swap_url(slug, show, full):
 
 
 # What the cards of one page share, looked up once per request.
-CardsPage = namedtuple("CardsPage", "lang host_url search_terms now")
+CardsPage = namedtuple("CardsPage", "lang address search_terms now")
 
 
 def cards_page():
     page = g.get("cards_page")
     if page is None:
-        page = g.cards_page = CardsPage(current_lang(), request.host_url, tuple(g.get("search_terms") or ()), utcnow())
+        page = g.cards_page = CardsPage(current_lang(), site_address(), tuple(g.get("search_terms") or ()), utcnow())
     return page
 
 
@@ -260,15 +260,8 @@ def render_cards(context, articles, eager=0):
     Articles given as LoadedRows are keyed by their rows as read, so a
     remembered card needs no model made.
     """
-    page, environment = cards_page(), current_app.jinja_env
-    template = environment.get_template(CARD_TEMPLATE)
-    shared = template_key(
-        environment,
-        CARD_TEMPLATE,
-        context,
-        {"article": None, "eager_cover": None},  # each card's own, below
-        (page.lang, page.host_url, page.search_terms),
-    )
+    page, shared = cards_page(), shared_card_key(context)
+    template = current_app.jinja_env.get_template(CARD_TEMPLATE)
     lang, rows = context.get("lang"), isinstance(articles, LoadedRows)
     rendered = []
     for n in range(len(articles)):
@@ -293,9 +286,36 @@ def render_cards(context, articles, eager=0):
     return Markup("\n".join(rendered))  # nosec B704 # each autoescaped by Jinja
 
 
+def shared_card_key(context):
+    """The part of a card's key that every card of the page shares (see `render_cards`)."""
+    page = cards_page()
+    return template_key(
+        current_app.jinja_env,
+        CARD_TEMPLATE,
+        context,
+        {"article": None, "eager_cover": None},  # each card's own
+        (page.lang, page.address, page.search_terms),
+    )
+
+
 def list_cards(articles, context):
-    """A list page's cards; the first few of its first page load their covers at once."""
-    return render_cards(context, articles, eager=EAGER_CARDS if context.get("first_page") == 1 else 0)
+    """A list page's cards; the first few of its first page load their covers at once.
+
+    Articles given as LoadedRows (the feed's and tags' pages) are also
+    remembered as one piece, keyed by all their rows as read, until the
+    first of their relative times would read differently.
+    """
+    eager = EAGER_CARDS if context.get("first_page") == 1 else 0
+    if not isinstance(articles, LoadedRows):
+        return render_cards(context, articles, eager)
+    key = hashkey(shared_card_key(context), tuple(map(articles.identity, range(len(articles)))), eager)
+    now = cards_page().now
+    html, good_until = CARD_LISTS.get(key) or (None, None)
+    if html is None or (good_until is not None and now >= good_until):
+        html = render_cards(context, articles, eager)
+        good_until = times_good_until(html, now)
+        CARD_LISTS.put(key, (html, good_until))
+    return html
 
 
 # htmx targets inside a page that get a block of it rather than the whole page.
@@ -342,7 +362,7 @@ def framed(template, block, context):
     """
     cards = context["cards"]
     shown = frozen({**context, "cards": bool(cards)})
-    key = (template, block, request.host_url, request.full_path, current_minute(), shown)
+    key = (template, block, site_address(), request.full_path, current_minute(), shown)
     parts = FRAMES.get(key)
     if parts is None:
         parts = render(template, block, {**context, "cards": CARDS_HOLE if cards else cards}).split(CARDS_HOLE)

@@ -6,7 +6,7 @@ import pytest
 from cachetools import LRUCache
 
 from ainews import cache, clock
-from ainews.cache import CARDS
+from ainews.cache import CARD_LISTS, CARDS
 from ainews.clock import utcnow
 from ainews.db import database
 from conftest import htmx
@@ -15,10 +15,12 @@ from models import Article, Tag, set_tags
 
 @pytest.fixture(autouse=True)
 def no_remembered_cards():
-    """Each test starts with nothing remembered, as a fresh server would."""
+    """Each test starts with no card remembered, as a fresh server would."""
     CARDS.clear()
+    CARD_LISTS.clear()
     yield
     CARDS.clear()
+    CARD_LISTS.clear()
 
 
 # Every page that shows the article's card, and the card toggle's fragments.
@@ -49,6 +51,7 @@ def test_a_remembered_card_is_the_card_rendered_afresh(app, make_article, make_t
         # The same stored count before each load, so every load shows the same article.
         with database().connection_context():
             Article.update(views=41).where(Article.id == article.id).execute()
+        CARD_LISTS.clear()  # each card from the card cache, not with its list
         response = app.test_client().get(url, headers=headers)  # a new reader: no cookies from the last page
         assert response.status_code == 200, url
         return response.get_data(as_text=True)

@@ -5,6 +5,8 @@ the page cache off: every page here is put together again from its frame
 and its cards, and must be the page the templates would render.
 """
 
+from datetime import timedelta
+
 import pytest
 
 from ainews import db
@@ -115,3 +117,20 @@ def test_a_page_of_remembered_cards_makes_no_article_but_the_newest(client, make
     assert client.get("/en/").get_data(as_text=True) == first
     # The newest only, whose publish time dates the list (the page clock's "since").
     assert [entry for entry in made if entry[0] is Article] == [(Article, 1)]
+
+
+def test_remembered_cards_show_any_change_to_their_rows(client, make_article):
+    article = make_article(slug="open-models")
+    assert "0 views" in client.get("/en/").get_data(as_text=True)
+    with database().connection_context():
+        Article.update(views=7).where(Article.id == article.id).execute()  # not a change of content
+    assert "7 views" in client.get("/en/").get_data(as_text=True)
+
+
+def test_remembered_cards_move_their_relative_times_on(client, make_article, clock):
+    make_article(published_at=clock.now - timedelta(minutes=59, seconds=30))
+    assert ">59m ago</time>" in client.get("/en/").get_data(as_text=True)
+    clock.advance(seconds=20)
+    assert ">59m ago</time>" in client.get("/en/").get_data(as_text=True)
+    clock.advance(seconds=20)
+    assert ">1h ago</time>" in client.get("/en/").get_data(as_text=True)
