@@ -123,7 +123,7 @@ class Article(BaseModel):
         values = {"now": db_now(now), "limit": per_page * pages + 1, "offset": (page - 1) * per_page}
         if tag is not None:
             values["tag"] = tag.id if isinstance(tag, Tag) else tag
-        rows = FEED_PAGES[sort, tag is not None].execute(database(), **values).fetchall()
+        rows = FEED_PAGES[sort, tag is not None].raw_rows(database(), **values)
         shown = rows[: per_page * pages]
         linked = tag_rows([row[0] for row in shown])
         return LoadedRows(cls, shown, "tags", Tag, linked), len(rows) > per_page * pages
