@@ -230,28 +230,6 @@ class ArticleTag(BaseModel):
         indexes = ((("article", "tag"), True), (("tag", "article"), False))
 
 
-def tags_with_counts():
-    """Every tag that has published articles, with their number, the largest first."""
-    cursor = TAGS_WITH_COUNTS.execute(database(), now=db_now())
-    rows = list(cursor)
-    tags = load_rows(Tag, (row[:-1] for row in rows))
-    for tag, row in zip(tags, rows, strict=True):
-        tag.count = row[-1]
-    return tags
-
-
-def tags_with_counts_query(now):
-    published = Article.published(now=now).order_by().select(Article.id)
-    count = fn.COUNT(ArticleTag.id)
-    return (
-        Tag.select(*Tag._meta.sorted_fields, count.alias("count"))
-        .join(ArticleTag)
-        .where(ArticleTag.article.in_(published))
-        .group_by(Tag.id)
-        .order_by(count.desc(), Tag.name_en)
-    )
-
-
 def attach_tags(articles):
     """Set `article.tags` on each article with one query for all of them."""
     linked = tag_rows([article.id for article in articles])
@@ -331,7 +309,6 @@ PUBLISHED_BY_SLUG = Prepared(
     now=STAND_IN_NOW,
     slug="\x00stand-in",
 )
-TAGS_WITH_COUNTS = Prepared(tags_with_counts_query, now=STAND_IN_NOW)
 # The article page's: the articles just before and after one (stand-ins: now,
 # its publish time twice, its id), and its related articles (see `related`).
 STAND_IN_AT = (datetime(1900, 1, 1, 0, 0, 2), datetime(1900, 1, 1, 0, 0, 3))

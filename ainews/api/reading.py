@@ -12,7 +12,8 @@ from ainews.api.errors import ApiError, json_response
 from ainews.api.shapes import after_cursor, article_json, make_cursor, tag_json
 from ainews.api.tokens import has_token, require_token
 from ainews.rules import API_DEFAULT_LIMIT, API_MAX_LIMIT, DEFAULT_SORT, LANGS, SORTS
-from models import Article, ArticleTag, Tag, attach_tags, tags_with_counts
+from ainews.tags import tag_by_slug, tags_with_counts
+from models import Article, ArticleTag, attach_tags
 
 LIST_ARGS = ("sort", "tag", "limit", "lang")  # what the next page keeps; the cursor is its own
 
@@ -26,7 +27,7 @@ def list_articles():
     limit = whole_number_arg("limit", API_DEFAULT_LIMIT, 1, API_MAX_LIMIT)
     query = Article.published(sort)
     if "tag" in request.args:
-        tag = Tag.get_or_none(Tag.slug == request.args["tag"])
+        tag = tag_by_slug(request.args["tag"])
         if tag is None:
             raise ApiError(404, {"tag": _("There is no tag with this address.")})
         query = query.where(Article.id.in_(ArticleTag.select(ArticleTag.article).where(ArticleTag.tag == tag)))

@@ -7,8 +7,9 @@ from flask import Blueprint, abort, current_app, make_response, render_template,
 
 from ainews.clock import utcnow
 from ainews.i18n import tr
+from ainews.tags import tag_by_slug
 from ainews.web import LANG_PREFIX, page_count, site_host
-from models import Article, Tag
+from models import Article
 
 bp = Blueprint("feeds", __name__)
 
@@ -65,7 +66,7 @@ def atom(lang):
 @bp.get(f"{LANG_PREFIX}/tags/<slug>/feed.xml")
 def tag_atom(lang, slug):
     """One tag's newest articles as an Atom feed in `lang`."""
-    return atom_response(lang, Tag.get_or_none(Tag.slug == slug) or abort(404))
+    return atom_response(lang, tag_by_slug(slug) or abort(404))
 
 
 @bp.get("/robots.txt")

@@ -11,9 +11,10 @@ from ainews.i18n import parse_iso_utc, relative_text, tr
 from ainews.reader.render import VIEWS, card_page_url, content_langs, page_url, reading_view, render_page
 from ainews.reading import MOST_PAGES_AT_ONCE, RELATED_ARTICLES
 from ainews.rules import CLOCK_STAMPS_MAX, LANGS, PER_PAGE, SEARCH_QUERY_MAX, SORTS, slug_ok
+from ainews.tags import tag_by_slug, tags_with_counts
 from ainews.text import texts
 from ainews.web import LANG_PREFIX, current_lang, page_count, page_range, preferred_lang, wants_fragment
-from models import Article, Tag, tags_with_counts
+from models import Article
 
 bp = Blueprint("reader", __name__)
 
@@ -45,7 +46,7 @@ def tags(lang):
 @cached_page
 def tag(lang, slug):
     """One tag's published cards, sortable and paged like the feed."""
-    found = Tag.get_or_none(Tag.slug == slug) or abort(404)
+    found = tag_by_slug(slug) or abort(404)
     return card_list("reader/tag.html", tag=found, title=f"{found.name(lang)} · {tr('AI News', lang)}")
 
 
@@ -144,7 +145,7 @@ def times(lang):
 def new_articles(lang):
     """The "new articles" notice for the page clock's answer: their number and where they are."""
     since, slug = parse_since(request.args.get("since")), request.args.get("tag", "")
-    tag = Tag.get_or_none(Tag.slug == slug) if since and slug_ok(slug) else None
+    tag = tag_by_slug(slug) if since and slug_ok(slug) else None
     if since is None or (slug and tag is None):
         return {}
     endpoint, values = ("reader.tag", {"slug": tag.slug}) if tag else ("reader.feed", {})

@@ -7,7 +7,8 @@ import pytest
 
 from ainews.clock import utcnow
 from ainews.db import Prepared, database, load_rows
-from models import Article, ArticleTag, Tag, attach_tags, tags_with_counts
+from ainews.tags import tag_by_slug, tags_with_counts
+from models import Article, ArticleTag, Tag, attach_tags
 
 
 def as_peewee_gives(query):
@@ -93,3 +94,9 @@ def test_loaded_rows_make_each_model_once_and_hold_the_stored_values(db, site):
         assert rows.value(n, "updated_at") == article.updated_at
     tagged = [n for n, article in enumerate(rows) if article.tags]
     assert tagged and all(len(rows.identity(n)[1]) == len(rows[n].tags) for n in range(len(rows)))
+
+
+def test_a_tag_by_its_slug_is_what_peewee_gives(db, site):
+    for tag in site:
+        assert tag_by_slug(tag.slug).__data__ == Tag.get(Tag.slug == tag.slug).__data__
+    assert tag_by_slug("no-such-tag") is None
