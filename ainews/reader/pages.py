@@ -60,7 +60,7 @@ def search_page(lang):
         return redirect(page_url(page_count(total, PER_PAGE)), 302)
     return render_page(
         "reader/search.html",
-        articles=articles,
+        cards=articles,
         total=total,
         capped=total >= search.MAX_RESULTS,
         q=query,
@@ -89,6 +89,7 @@ def article(lang, slug):
     older, newer = found.neighbours()
     return render_page(
         "reader/article.html",
+        cards=[found],
         article=found,
         langs=langs,
         full=True,
@@ -115,6 +116,7 @@ def card(lang, slug):
     return render_page(
         "reader/article.html",
         block="card",
+        cards=[found],
         article=found,
         langs=langs,
         full=request.args.get("full") == "1",
@@ -174,7 +176,7 @@ def card_list(template, tag=None, **context):
         return render_page(
             template,
             block="new_cards",
-            articles=articles,
+            cards=articles,
             new_since=since_stamp(told_as_of(articles, since)),
             tag=tag,
             langs=langs,
@@ -186,7 +188,7 @@ def card_list(template, tag=None, **context):
         return redirect(page_url(page_count(Article.count_published(tag), PER_PAGE)), 302)
     return render_page(
         template,
-        articles=articles,
+        cards=articles,
         page=page,
         first_page=first,
         last_page=last,

@@ -1,9 +1,9 @@
 """Rendering reader pages: the reading mode, links, cards, and fragment or whole page.
 
 `render_page` decides in one place whether a request gets a whole page or,
-for an htmx swap, one block of it. `render_card` renders the one card
-template for every page that shows articles, from the card cache when it
-can.
+for an htmx swap, one block of it. A page that shows articles gets their
+cards from `render_cards` (the one card template, from the card cache when
+it can) and the page around them from the frame cache (`framed`).
 """
 
 import secrets
@@ -12,7 +12,6 @@ from urllib.parse import urlsplit
 
 from cachetools.keys import hashkey
 from flask import current_app, g, has_request_context, render_template, request, url_for
-from jinja2 import pass_context
 from jinja2_fragments.flask import render_block
 from markupsafe import Markup
 
@@ -67,7 +66,6 @@ def init_app(app):
         ntr=ntr,
         absent_langs=absent_langs,
         reading_minutes=reading_minutes,
-        render_card=render_card,
         iso_utc=iso_utc,
         exact_time_tag=exact_time_tag,
         OG_LOCALES={"en": "en_US", "zh": "zh_CN"},
@@ -241,12 +239,6 @@ def cards_page():
     return page
 
 
-@pass_context
-def render_card(context, article, **variables):
-    """One card in the calling template's context, as {% include %} would render it: see `render_cards`."""
-    return render_cards(context.get_all(), [article], eager=1 if variables.get("eager_cover") else 0)
-
-
 def render_cards(context, articles, eager=0):
     """The card template for each of `articles` in the page's `context`, joined; the first `eager`
     load their covers at once.
@@ -322,12 +314,14 @@ def list_cards(articles, context):
 FRAGMENT_BLOCKS = {"load-more": "cards", "results": "results"}
 
 
-def render_page(template, block="page", **context):
+def render_page(template, block="page", cards=None, **context):
     """The whole page, or for an htmx swap just the named block of it.
 
     "Load more" (an htmx request from the #load-more link) gets the `cards`
     block: the next cards and the link to the ones after. The search box
-    gets the `results` block.
+    gets the `results` block. A page that shows `cards` (the articles of a
+    list, or an article page's one) gets them rendered apart and put into
+    its frame (`framed`); the template shows them as `cards`.
     """
     lang = current_lang()
     context.update(lang=lang, html_lang=HTML_LANGS[lang], view=reading_view(), fragment=wants_fragment())
@@ -336,10 +330,10 @@ def render_page(template, block="page", **context):
         # Any request can say any target: only a block this page has is an answer.
         if asked in current_app.jinja_env.get_template(template).blocks:
             block = asked
-    if "articles" in context:
-        context["cards"] = list_cards(context.pop("articles"), context)
-        return framed(template, block, context)
-    return render(template, block, context)
+    if cards is None:
+        return render(template, block, context)
+    context["cards"] = list_cards(cards, context)
+    return framed(template, block, context)
 
 
 def render(template, block, context):
@@ -348,12 +342,12 @@ def render(template, block, context):
     return render_template(template, **context)
 
 
-# Where a list page's cards go in its frame: a comment no text can forge.
+# Where a page's cards go in its frame: a comment no text can forge.
 CARDS_HOLE = Markup(f"<!--cards {secrets.token_hex(8)}-->")  # nosec B704 # a constant of the process
 
 
 def framed(template, block, context):
-    """A list page: the page around its cards (the frame) from the frame cache, the cards put in.
+    """A page with cards: the page around them (the frame) from the frame cache, the cards put in.
 
     The frame is keyed by every value the page is rendered from, its cards
     but whether there are any, and by what the template's helpers read

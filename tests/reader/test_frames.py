@@ -11,7 +11,7 @@ import pytest
 
 from ainews import db
 from ainews.cache import CARDS, FRAMES
-from ainews.clock import current_minute
+from ainews.clock import current_minute, utcnow
 from ainews.db import database
 from ainews.reader import render
 from models import Article, Tag
@@ -134,3 +134,13 @@ def test_remembered_cards_move_their_relative_times_on(client, make_article, clo
     assert ">59m ago</time>" in client.get("/en/").get_data(as_text=True)
     clock.advance(seconds=20)
     assert ">1h ago</time>" in client.get("/en/").get_data(as_text=True)
+
+
+def test_an_article_page_shows_a_change_to_its_neighbour_at_once(client, make_article):
+    older = make_article(slug="older", title_en="An older story", published_at=utcnow() - timedelta(hours=30))
+    make_article(slug="open-models")
+    assert "An older story" in client.get("/en/articles/open-models").get_data(as_text=True)
+    with database().connection_context():
+        Article.update(title_en="A retitled story").where(Article.id == older.id).execute()  # nothing told
+    html = client.get("/en/articles/open-models").get_data(as_text=True)
+    assert "A retitled story" in html and "An older story" not in html
