@@ -273,8 +273,6 @@ class LoadedRows(Sequence):
     def __init__(self, model, rows, attribute, linked_model, linked):
         self.model, self.rows, self.made = model, rows, [None] * len(rows)
         self.attribute, self.linked_model, self.linked = attribute, linked_model, linked
-        # Rows start with their id: Peewee sorts the primary key first.
-        self.position = {name: n for n, name in enumerate(model._meta.sorted_field_names)}
 
     def __len__(self):
         return len(self.rows)
@@ -291,11 +289,12 @@ class LoadedRows(Sequence):
     def identity(self, index):
         """Everything row `index` and its linked rows hold: what a model made from them would be."""
         row = self.rows[index]
-        return row, tuple(self.linked.get(row[0], ()))
+        return row, tuple(self.linked.get(row[0], ()))  # a row's columns are sorted_fields: the id first
 
     def value(self, index, name):
         """Column `name` of row `index`, as the model would hold it."""
-        return self.model._meta.fields[name].python_value(decoded(self.rows[index][self.position[name]]))
+        position = self.model._meta.sorted_field_names.index(name)
+        return self.model._meta.fields[name].python_value(decoded(self.rows[index][position]))
 
 
 def decoded(value):

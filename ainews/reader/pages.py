@@ -7,6 +7,7 @@ from flask import Blueprint, abort, current_app, g, redirect, render_template, r
 from ainews import search
 from ainews.cache import cached_page
 from ainews.clock import utcnow
+from ainews.db import LoadedRows
 from ainews.i18n import parse_iso_utc, relative_text, tr
 from ainews.reader.render import VIEWS, card_page_url, content_langs, page_url, reading_view, render_page
 from ainews.reading import MOST_PAGES_AT_ONCE, RELATED_ARTICLES
@@ -208,7 +209,10 @@ def told_as_of(articles, otherwise=None):
     (its ETag holds, caches keep it); whatever is published after it is
     what the page clock counts as new.
     """
-    return articles[0].published_at if articles else otherwise or NOTHING_YET
+    if not articles:
+        return otherwise or NOTHING_YET
+    # Read from the row when there is one, so a page of remembered cards makes no model.
+    return articles.value(0, "published_at") if isinstance(articles, LoadedRows) else articles[0].published_at
 
 
 NOTHING_YET = datetime(2000, 1, 1, tzinfo=timezone.utc)  # before any article: every article is new
