@@ -133,15 +133,16 @@ def cached_page(view):
         now = utcnow()
         body, etag, good_until = pages.get(key) or (None, None, None)
         if body is None or (good_until is not None and now >= good_until):
-            page = view(**kwargs)
-            if not isinstance(page, str):  # a redirect or an error
+            page = current_app.make_response(view(**kwargs))
+            if page.status_code != 200:  # a redirect
                 return page
-            body = page.encode()
-            etag, good_until = body_etag(body), times_good_until(page, now)
+            body = page.get_data()
+            etag = getattr(page, "body_etag", None) or body_etag(body)
+            good_until = times_good_until(body.decode(), now)
             pages.put(key, (body, etag, good_until))
-        # Kept encoded and with its ETag (http_cache), so a remembered page is not hashed again.
+        # Kept encoded and with its ETag (for http_cache), so a remembered page is not hashed again.
         response = current_app.response_class(body, mimetype="text/html")
-        response.set_etag(etag, weak=True)
+        response.body_etag = etag
         return response
 
     return caching_view

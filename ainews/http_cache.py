@@ -119,9 +119,9 @@ def cache_response(response):
     if request.endpoint in CONDITIONAL_ENDPOINTS and request.method in ("GET", "HEAD") and response.status_code == 200:
         # Weak: the same validator stands for the body whether it is sent
         # compressed or not, so a 304 works through any Content-Encoding.
-        # A page from the page cache brings its own.
-        if "ETag" not in response.headers:
-            response.set_etag(body_etag(response.get_data()), weak=True)
+        # A remembered page or frame brings its body's (`body_etag`), hashed once.
+        etag = getattr(response, "body_etag", None) or body_etag(response.get_data())
+        response.set_etag(etag, weak=True)
         response.cache_control.no_cache = True  # keep it, but ask before using it
         response.make_conditional(request)
     return response

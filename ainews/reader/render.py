@@ -16,7 +16,17 @@ from jinja2_fragments.flask import render_block
 from markupsafe import Markup
 
 from ainews import search
-from ainews.cache import CARD_LISTS, CARDS, FRAMES, Bounded, frozen, site_address, template_key, times_good_until
+from ainews.cache import (
+    CARD_LISTS,
+    CARDS,
+    FRAMES,
+    Bounded,
+    body_etag,
+    frozen,
+    site_address,
+    template_key,
+    times_good_until,
+)
 from ainews.clock import current_minute, utcnow
 from ainews.db import LoadedRows
 from ainews.http_cache import static_fingerprint
@@ -272,10 +282,11 @@ def render_cards(context, articles, eager=0):
         )
         html = CARDS.get(key)
         if html is None:
-            html = template.render(context, article=articles[n], eager_cover=n < eager)
+            html = Markup(template.render(context, article=articles[n], eager_cover=n < eager))  # nosec B704 # autoescaped by Jinja
             CARDS.put(key, html)
         rendered.append(html)
-    return Markup("\n".join(rendered))  # nosec B704 # each autoescaped by Jinja
+    # One card as it is kept: the same object while it is the same card (see Frame).
+    return rendered[0] if len(rendered) == 1 else Markup("\n").join(rendered)
 
 
 def shared_card_key(context):
@@ -357,8 +368,30 @@ def framed(template, block, context):
     cards = context["cards"]
     shown = frozen({**context, "cards": bool(cards)})
     key = (template, block, site_address(), request.full_path, current_minute(), shown)
-    parts = FRAMES.get(key)
-    if parts is None:
-        parts = render(template, block, {**context, "cards": CARDS_HOLE if cards else cards}).split(CARDS_HOLE)
-        FRAMES.put(key, parts)
-    return str(cards).join(parts)
+    frame = FRAMES.get(key)
+    if frame is None:
+        frame = Frame(render(template, block, {**context, "cards": CARDS_HOLE if cards else cards}).split(CARDS_HOLE))
+        FRAMES.put(key, frame)
+    return frame.page(cards)
+
+
+class Frame:
+    """A page around its cards (`parts`, to be joined by them), and the last page made from it.
+
+    While the cards are the same object (a list's cards as remembered, an
+    article's card), the page is the last one: not joined, encoded or
+    hashed for its ETag again.
+    """
+
+    def __init__(self, parts):
+        self.parts, self.last = parts, (None, None, None)
+
+    def page(self, cards):
+        last_cards, body, etag = self.last
+        if cards is not last_cards:
+            body = str(cards).join(self.parts).encode()
+            etag = body_etag(body)
+            self.last = (cards, body, etag)  # one assignment: another thread sees the old or the new
+        response = current_app.response_class(body, mimetype="text/html")
+        response.body_etag = etag  # for http_cache, on the pages it makes conditional
+        return response
