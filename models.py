@@ -18,7 +18,7 @@ from peewee import (
 
 from ainews import rules
 from ainews.clock import utcnow
-from ainews.db import BaseModel, LoadedRows, Prepared, database, load_rows, prepared, write_transaction
+from ainews.db import BaseModel, LoadedRows, Prepared, by_first_column, database, load_rows, prepared, write_transaction
 from ainews.fields import NeverReusedIdField, UTCDateTimeField, score_check
 from ainews.rules import SCORES, STATUSES
 
@@ -125,8 +125,7 @@ class Article(BaseModel):
             values["tag"] = tag.id if isinstance(tag, Tag) else tag
         rows = FEED_PAGES[sort, tag is not None].raw_rows(database(), **values)
         shown = rows[: per_page * pages]
-        linked = tag_rows([row[0] for row in shown])
-        return LoadedRows(cls, shown, "tags", Tag, linked), len(rows) > per_page * pages
+        return LoadedRows(cls, shown, "tags", Tag, tag_rows([row[0] for row in shown])), len(rows) > per_page * pages
 
     @classmethod
     def count_published(cls, tag=None, since=None):
@@ -232,22 +231,17 @@ class ArticleTag(BaseModel):
 
 def attach_tags(articles):
     """Set `article.tags` on each article with one query for all of them."""
-    linked = tag_rows([article.id for article in articles])
+    linked = by_first_column(tag_rows([article.id for article in articles]))
     for article in articles:
         article.tags = load_rows(Tag, linked.get(article.id, ()))
 
 
 def tag_rows(ids):
-    """The rows of the tags of the articles with these ids, by article id, each article's by English name."""
+    """(article id, the tag's columns) of the tags of the articles with these ids, by English name."""
     if len(ids) > PREPARED_TAG_LISTS:  # an export, say: its SQL is built but once
-        rows = tags_of(*ids).tuples()
-    else:
-        query = prepared(("tags of", len(ids)), tags_of, *[STAND_IN_ID + n for n in range(len(ids))])
-        rows = query.execute(database(), *ids) if ids else ()
-    linked = {}
-    for row in rows:
-        linked.setdefault(row[0], []).append(row[1:])
-    return linked
+        return list(tags_of(*ids).tuples())
+    query = prepared(("tags of", len(ids)), tags_of, *[STAND_IN_ID + n for n in range(len(ids))])
+    return query.execute(database(), *ids).fetchall() if ids else []
 
 
 def tags_of(*ids):

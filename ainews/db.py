@@ -7,6 +7,7 @@ models.py are built on it.
 import time
 from collections.abc import Sequence
 from contextlib import contextmanager
+from functools import cached_property
 
 from peewee import CharField, Field, ForeignKeyField, IntegerField, PostgresqlDatabase, SqliteDatabase, TextField
 from playhouse.db_url import connect, parse
@@ -263,16 +264,21 @@ def texts_as_bytes(db):
 class LoadedRows(Sequence):
     """A model's rows as the database gave them; each is made a model only when asked for.
 
-    `linked` holds, by row id, the rows of another model that belong to
-    each (an article's tags), which are made models too and set as the
-    `attribute` of the model made. A page whose cards are all remembered
-    needs no model: its cards are keyed by what the rows hold (`identity`).
-    The rows' text may be UTF-8 bytes (`texts_as_bytes`), decoded when used.
+    `linked_rows` are rows of another model that belong to them (an
+    article's tags), each starting with the id of the row it belongs to;
+    they are made models too, set as the `attribute` of the model made. A
+    page whose cards are all remembered needs no model: its cards are
+    keyed by what the rows hold (`identity`, `identities`). The rows' text
+    may be UTF-8 bytes (`texts_as_bytes`), decoded when used.
     """
 
-    def __init__(self, model, rows, attribute, linked_model, linked):
+    def __init__(self, model, rows, attribute, linked_model, linked_rows):
         self.model, self.rows, self.made = model, rows, [None] * len(rows)
-        self.attribute, self.linked_model, self.linked = attribute, linked_model, linked
+        self.attribute, self.linked_model, self.linked_rows = attribute, linked_model, linked_rows
+
+    @cached_property
+    def linked(self):
+        return by_first_column(self.linked_rows)
 
     def __len__(self):
         return len(self.rows)
@@ -291,10 +297,22 @@ class LoadedRows(Sequence):
         row = self.rows[index]
         return row, tuple(self.linked.get(row[0], ()))  # a row's columns are sorted_fields: the id first
 
+    def identities(self):
+        """Everything all the rows and their linked rows hold, in their order."""
+        return tuple(self.rows), tuple(self.linked_rows)
+
     def value(self, index, name):
         """Column `name` of row `index`, as the model would hold it."""
         position = self.model._meta.sorted_field_names.index(name)
         return self.model._meta.fields[name].python_value(decoded(self.rows[index][position]))
+
+
+def by_first_column(rows):
+    """Rows by their first column's value, each without it, in their order."""
+    grouped = {}
+    for row in rows:
+        grouped.setdefault(row[0], []).append(row[1:])
+    return grouped
 
 
 def decoded(value):

@@ -311,7 +311,7 @@ def list_cards(articles, context):
     eager = EAGER_CARDS if context.get("first_page") == 1 else 0
     if not isinstance(articles, LoadedRows):
         return render_cards(context, articles, eager)
-    key = hashkey(shared_card_key(context), tuple(map(articles.identity, range(len(articles)))), eager)
+    key = hashkey(shared_card_key(context), articles.identities(), eager)
     now = cards_page().now
     html, good_until = CARD_LISTS.get(key) or (None, None)
     if html is None or (good_until is not None and now >= good_until):
