@@ -301,18 +301,20 @@ def shared_card_key(context):
     )
 
 
-def list_cards(articles, context):
-    """A list page's cards; the first few of its first page load their covers at once.
+def list_cards(articles, context, shown):
+    """A page's cards; the first few of a list's first page load their covers at once.
 
     Articles given as LoadedRows (the feed's and tags' pages) are also
-    remembered as one piece, keyed by all their rows as read, until the
-    first of their relative times would read differently.
+    remembered as one piece, keyed by all their rows as read and by the
+    page's other values (`shown`, frozen: more than the cards read), until
+    the first of their relative times would read differently.
     """
     eager = EAGER_CARDS if context.get("first_page") == 1 else 0
     if not isinstance(articles, LoadedRows):
         return render_cards(context, articles, eager)
-    key = hashkey(shared_card_key(context), articles.identities(), eager)
-    now = cards_page().now
+    page = cards_page()
+    key = hashkey(shown, page.lang, page.address, page.search_terms, articles.identities(), eager)
+    now = page.now
     html, good_until = CARD_LISTS.get(key) or (None, None)
     if html is None or (good_until is not None and now >= good_until):
         html = render_cards(context, articles, eager)
@@ -343,8 +345,9 @@ def render_page(template, block="page", cards=None, **context):
             block = asked
     if cards is None:
         return render(template, block, context)
-    context["cards"] = list_cards(cards, context)
-    return framed(template, block, context)
+    shown = frozen(context)  # every value the page is rendered from, but its cards
+    context["cards"] = list_cards(cards, context, shown)
+    return framed(template, block, context, shown)
 
 
 def render(template, block, context):
@@ -357,17 +360,17 @@ def render(template, block, context):
 CARDS_HOLE = Markup(f"<!--cards {secrets.token_hex(8)}-->")  # nosec B704 # a constant of the process
 
 
-def framed(template, block, context):
+def framed(template, block, context, shown):
     """A page with cards: the page around them (the frame) from the frame cache, the cards put in.
 
-    The frame is keyed by every value the page is rendered from, its cards
-    but whether there are any, and by what the template's helpers read
-    besides: the page's address (its links) and the minute (a static
-    file's fingerprint, checked again at least once a minute).
+    The frame is keyed by every value the page is rendered from (`shown`,
+    frozen), of its cards only whether there are any, and by what the
+    template's helpers read besides: the page's address (its links) and
+    the minute (a static file's fingerprint, checked again at least once a
+    minute).
     """
     cards = context["cards"]
-    shown = frozen({**context, "cards": bool(cards)})
-    key = (template, block, site_address(), request.full_path, current_minute(), shown)
+    key = (template, block, site_address(), request.full_path, current_minute(), shown, bool(cards))
     frame = FRAMES.get(key)
     if frame is None:
         frame = Frame(render(template, block, {**context, "cards": CARDS_HOLE if cards else cards}).split(CARDS_HOLE))

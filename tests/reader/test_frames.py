@@ -95,8 +95,9 @@ def test_a_frame_keeps_apart_a_list_with_cards_and_one_without(app):
         "new_since": None,
     }  # fmt: skip
     with app.test_request_context("/en/"):
-        empty = render.framed("reader/feed.html", "page", {**context, "cards": render.Markup("")})
-        full = render.framed("reader/feed.html", "page", {**context, "cards": render.Markup("<p>a card</p>")})
+        shown = render.frozen(context)
+        empty = render.framed("reader/feed.html", "page", {**context, "cards": render.Markup("")}, shown)
+        full = render.framed("reader/feed.html", "page", {**context, "cards": render.Markup("<p>a card</p>")}, shown)
     empty, full = empty.get_data(as_text=True), full.get_data(as_text=True)
     assert "No articles have been published yet." in empty and "<p>a card</p>" not in empty
     assert "<p>a card</p>" in full and "No articles have been published yet." not in full
