@@ -173,8 +173,8 @@ def times_good_until(page, now):
 
 CARDS = LRU(1024)  # about 50 pages of cards; each entry holds the card and its article's text, 10-20 KB
 FRAMES = LRU(256)  # list pages without their cards (`render.framed`), 5-10 KB each
-# A list page's cards as one piece, keyed by their rows as read (`render.list_cards`):
-# with its key, 100-200 KB each.
+# A list page's cards as one piece, with the rows they were made from (`render.list_cards`):
+# 100-200 KB each.
 CARD_LISTS = LRU(64)
 
 

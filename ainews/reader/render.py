@@ -305,21 +305,21 @@ def list_cards(articles, context, shown):
     """A page's cards; the first few of a list's first page load their covers at once.
 
     Articles given as LoadedRows (the feed's and tags' pages) are also
-    remembered as one piece, keyed by all their rows as read and by the
-    page's other values (`shown`, frozen: more than the cards read), until
-    the first of their relative times would read differently.
+    remembered as one piece for the page (its frozen values, `shown`: more
+    than the cards read) with all the rows they were made from. They are
+    served again while the rows read now are the same (compared, not
+    hashed: 150 KB of text a page) and until the first of their relative
+    times would read differently.
     """
     eager = EAGER_CARDS if context.get("first_page") == 1 else 0
     if not isinstance(articles, LoadedRows):
         return render_cards(context, articles, eager)
-    page = cards_page()
-    key = hashkey(shown, page.lang, page.address, page.search_terms, articles.identities(), eager)
-    now = page.now
-    html, good_until = CARD_LISTS.get(key) or (None, None)
-    if html is None or (good_until is not None and now >= good_until):
+    page, rows = cards_page(), articles.identities()
+    key = hashkey(shown, page.lang, page.address, page.search_terms, eager)
+    kept_rows, html, good_until = CARD_LISTS.get(key) or (None, None, None)
+    if kept_rows != rows or (good_until is not None and page.now >= good_until):
         html = render_cards(context, articles, eager)
-        good_until = times_good_until(html, now)
-        CARD_LISTS.put(key, (html, good_until))
+        CARD_LISTS.put(key, (rows, html, times_good_until(html, page.now)))
     return html
 
 
