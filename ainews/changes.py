@@ -92,11 +92,11 @@ class ChangeListener:
 
     def read_notifications(self):
         """Count what has arrived, without waiting; raises psycopg.Error when the connection is gone."""
-        while select.select([self.conn.fileno()], [], [], 0)[0]:
+        if select.select([self.conn.fileno()], [], [], 0)[0]:
             for _notification in self.conn.notifies(timeout=0):
                 self.generation += 1
-            if self.conn.closed or self.conn.ended:
-                raise psycopg.OperationalError("the change listener's connection ended")
+            if self.conn.ended:
+                raise psycopg.OperationalError("the server ended the change listener's connection")
 
     def listen(self):
         """Connect and LISTEN; on failure, try again in RETRY_SECONDS."""
@@ -110,7 +110,7 @@ class ChangeListener:
             # A database whose counter has no notifying trigger yet (not
             # upgraded by `flask init-db`) would never say it changed.
             notifying = conn.execute(
-                "SELECT prosrc LIKE %s FROM pg_proc WHERE proname = 'sitestate_changed'", (f"%{CHANNEL}%",)
+                "SELECT prosrc LIKE %s FROM pg_proc WHERE proname = 'sitestate_changed'", (f"%pg_notify('{CHANNEL}'%",)
             ).fetchone()
         except psycopg.Error:
             notifying = None
@@ -143,9 +143,11 @@ class ChangeListener:
 class ChangeNotingCursor(psycopg.Cursor):
     """The pool's cursors: after a statement whose commit changed the site, `bump()` its listener.
 
-    The NOTICE comes while the commit is under way; only once the statement
-    has returned, with no transaction open, is the change visible to every
-    other query, so that is when the version moves on.
+    The trigger's NOTICE arrives while the commit is under way (the trigger
+    is deferred to it); only once the statement that committed has returned
+    is the change visible to every other query, so that is when the version
+    moves on. Moved on earlier, a page rendered in between by another thread
+    would be remembered under the new version without the change.
     """
 
     def execute(self, *args, **kwargs):
@@ -153,7 +155,7 @@ class ChangeNotingCursor(psycopg.Cursor):
             return super().execute(*args, **kwargs)
         finally:
             conn = self.connection
-            if conn.site_changed and conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE:
+            if conn.site_changed:
                 conn.site_changed = False
                 conn.change_listener.bump()
 

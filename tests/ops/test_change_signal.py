@@ -93,6 +93,8 @@ def test_without_a_listening_connection_the_counter_is_read(app, remembered, cou
 
 def test_a_lost_connection_is_made_again_and_nothing_heard_before_is_trusted(app, remembered):
     changes = listener(app)
+    changes.close()
+    assert "Open models reach the classroom" in feed(remembered)  # remembered on a new connection, none heard of
     lost = changes.conn.info.backend_pid
     with psycopg.connect(TEST_DATABASE_URL) as admin:
         admin.execute("SELECT pg_terminate_backend(%s)", (lost,))
