@@ -1,14 +1,16 @@
-"""How late another process's change reaches a PostgreSQL app process, and what hearing of it costs.
+"""What a remembered page costs on PostgreSQL, and how late another process's change reaches it.
 
-    .venv/bin/python bench/notify_latency.py --database-url postgresql://…/news_bench [--writes 200]
+    .venv/bin/python bench/change_signal.py --database-url postgresql://…/news_bench [--writes 200]
 
-The database must hold the site's tables (bench/wrk.py fills one); one
-article's `hot` score is changed back and forth, through a connection of
-the script's own, as another app server would write. For each write it
-measures how long after the writer's commit returned the notification
-reached this process's listening connection (ainews/changes.py), and how
-often it was there already. Then the cost of the version a cached page is
-keyed by: `ChangeListener.version()` with nothing arrived, against the
+The database must hold the site's tables and articles (bench/wrk.py fills
+one). First the remembered feed and /healthz through Flask's test client,
+one thread, interleaved, median per request: this part runs on code with
+or without the change listener (ainews/changes.py), to compare the two.
+Then, where there is a listener: for each of `--writes` changes of one
+article's `hot` score (back and forth), written through a connection of
+the script's own as another app server would, how long after the writer's
+commit returned the notification reached this process's listening
+connection; and the cost of the version a page is keyed by, against the
 change counter's query it replaces. Prints the load average beside each.
 """
 
@@ -62,15 +64,36 @@ def per_call_microseconds(function, calls):
     return (time.perf_counter() - start) / calls * 1e6
 
 
+def page_times(app, rounds=3, requests=1000):
+    """Median microseconds per request of the remembered feed and of /healthz, alternating."""
+    client = app.test_client()
+    client.get("/en/")  # remembered from here on
+    times = {"/en/": [], "/healthz": []}
+    for _ in range(rounds):
+        for path, measured in times.items():
+            for _ in range(requests):
+                start = time.perf_counter()
+                client.get(path)
+                measured.append((time.perf_counter() - start) * 1e6)
+    return {path: statistics.median(measured) for path, measured in times.items()}
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database-url", required=True, help="a PostgreSQL database with the site's tables")
     parser.add_argument("--writes", type=int, default=200, help="changes to time (200)")
     args = parser.parse_args()
-    create_app({"DATABASE_URL": args.database_url, "SECRET_KEY": "bench"})  # nosec B106 # a throwaway key
+    app = create_app({"DATABASE_URL": args.database_url, "SECRET_KEY": "bench"})  # nosec B106 # a throwaway key
     create_tables()  # the trigger that notifies
-    listener = database().changes
     print(f"load average {os.getloadavg()[0]:.2f}, {os.cpu_count()} CPUs")
+    pages = page_times(app)
+    print(
+        f"through the test client: remembered feed {pages['/en/']:.0f} µs, /healthz {pages['/healthz']:.0f} µs "
+        f"(ratio {pages['/healthz'] / pages['/en/']:.2f}); load average {os.getloadavg()[0]:.2f}"
+    )
+    listener = getattr(database(), "changes", None)
+    if listener is None:
+        return
     late, at_once = lateness(listener, args.database_url, args.writes)
     print(
         f"notification after the writer's commit returned, {len(late)} writes: "
