@@ -21,6 +21,8 @@ remembered page cost, so each process learns of changes instead:
   returns None and the page cache reads the counter as on SQLite. A new
   connection starts a new epoch: notifications sent while there was none
   are lost, so no page remembered before it is served after it.
+- **A forked process** (a gunicorn worker, were the app made before the
+  fork) makes a connection of its own; the parent's is left to the parent.
 
 The version is (epoch, generation): the generation counts the changes
 heard of since the connection was made. What is left is the time between
