@@ -109,7 +109,7 @@ def site_version():
     None where there is no counter: then nothing is cached.
     """
     db = database()
-    listener = getattr(db, "changes", None)
+    listener = getattr(db, "changes", None) if current_app.config["LISTEN_FOR_CHANGES"] else None
     version = listener.version() if listener is not None else None
     return content_version(db) if version is None else version
 

@@ -16,7 +16,9 @@ remembered page cost, so each process learns of changes instead:
   trigger also raises a NOTICE on the pool's connections (they set
   NOTICE_SETTING), the pool's cursors note it, and once the statement that
   committed has returned, `bump()` moves the version on. A page asked for
-  after a write in the same process never waits for a notification.
+  after a write in the same process never waits for a notification; and
+  when that notification comes (both name the transaction), it is not
+  counted again, so the pages rendered since are not rendered once more.
 - **Without a listening connection** (not yet made, lost, refused) `version()`
   returns None and the page cache reads the counter as on SQLite. A new
   connection starts a new epoch: notifications sent while there was none
@@ -31,6 +33,7 @@ listening PostgreSQL process must wake up and send it (docs/postgresql.md
 has the measured window). A page is also never kept past its minute.
 """
 
+import collections
 import os
 import select
 import threading
@@ -44,6 +47,7 @@ CHANNEL = "ainews_site_changed"
 # without it, are not told).
 NOTICE_SETTING = "ainews.notice_changes"
 RETRY_SECONDS = 5  # after a failed connection, the counter is read until the next try
+OWN_KEPT = 64  # this process's latest transactions, whose notifications are not counted again
 APPLICATION_NAME = "ainews change listener"  # how it shows in pg_stat_activity
 LISTENER_SETTINGS = {
     "application_name": APPLICATION_NAME,
@@ -67,6 +71,7 @@ class ChangeListener:
         self.lock = threading.Lock()
         self.conn, self.pid = None, None
         self.epoch, self.generation = 0, 0
+        self.own = collections.deque(maxlen=OWN_KEPT)
         self.retry_at = 0.0
 
     def version(self):
@@ -87,16 +92,20 @@ class ChangeListener:
                     return None
             return (self.epoch, self.generation)
 
-    def bump(self):
-        """Note a change: this process's own commit, or another's notification."""
+    def bump(self, transaction):
+        """Note a change this process committed (`transaction` as the notification will name it)."""
         with self.lock:
             self.generation += 1
+            self.own.append(transaction)
 
     def read_notifications(self):
         """Count what has arrived, without waiting; raises psycopg.Error when the connection is gone."""
         if select.select([self.conn.fileno()], [], [], 0)[0]:
-            for _notification in self.conn.notifies(timeout=0):
-                self.generation += 1
+            for notification in self.conn.notifies(timeout=0):
+                if notification.payload in self.own:
+                    self.own.remove(notification.payload)  # counted when its commit returned
+                else:
+                    self.generation += 1
             if self.conn.ended:
                 raise psycopg.OperationalError("the server ended the change listener's connection")
 
@@ -158,18 +167,19 @@ class ChangeNotingCursor(psycopg.Cursor):
         finally:
             conn = self.connection
             if conn.site_changed:
-                conn.site_changed = False
-                conn.change_listener.bump()
+                transaction, conn.site_changed = conn.site_changed, None
+                conn.change_listener.bump(transaction)
 
 
 def note_site_changes(conn, listener):
     """Make a pool connection tell `listener` of the changes its own transactions commit."""
     conn.execute(f"SET {NOTICE_SETTING} = 'on'")
-    conn.site_changed, conn.change_listener = False, listener
+    conn.site_changed, conn.change_listener = None, listener
 
-    def noticed(diagnostic):
-        if diagnostic.message_primary == CHANNEL:
-            conn.site_changed = True
+    def noticed(diagnostic):  # "ainews_site_changed 1234": the transaction's id
+        channel, _, transaction = diagnostic.message_primary.partition(" ")
+        if channel == CHANNEL:
+            conn.site_changed = transaction
 
     conn.add_notice_handler(noticed)
     conn.cursor_factory = ChangeNotingCursor

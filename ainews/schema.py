@@ -136,9 +136,11 @@ POSTGRES_COUNTER = [
             IF current_setting('ainews.site_changed', true) IS DISTINCT FROM 'yes' THEN
                 PERFORM set_config('ainews.site_changed', 'yes', true);  -- until the transaction ends
                 UPDATE sitestate SET version = version + 1 WHERE id = mod(pg_backend_pid(), {COUNTER_SLOTS});
-                PERFORM pg_notify('{CHANNEL}', '');  -- sent at commit, to every process listening
+                -- Sent at commit to every process listening; and to the writing
+                -- process itself, before its commit returns. Both name the transaction.
+                PERFORM pg_notify('{CHANNEL}', pg_current_xact_id()::text);
                 IF current_setting('{NOTICE_SETTING}', true) = 'on' THEN
-                    RAISE NOTICE '{CHANNEL}';  -- to the writing process itself, before its commit returns
+                    RAISE NOTICE USING MESSAGE = '{CHANNEL} ' || pg_current_xact_id();
                 END IF;
             END IF;
             RETURN NULL;

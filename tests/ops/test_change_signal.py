@@ -5,11 +5,14 @@ change counter whenever it cannot listen."""
 
 import os
 import select
+import time
 
 import psycopg
 import pytest
 
+from ainews.changes import CHANNEL
 from ainews.db import database, write_transaction
+from ainews.schema import POSTGRES_COUNTER
 from conftest import ON_POSTGRES, TEST_DATABASE_URL
 from models import Article
 
@@ -55,6 +58,20 @@ def test_a_write_by_this_process_shows_on_its_next_request(app, remembered, make
     with database().connection_context(), write_transaction():  # a transaction committing at its end
         Article.update(title_en="A retitled story").where(Article.slug == "second").execute()
     assert "A retitled story" in feed(remembered)
+
+
+def test_this_process_hears_of_its_own_change_once(app, remembered, make_article):
+    """Its commit moved the version on; its notification, which comes after, does not move it again."""
+    changes = listener(app)
+    epoch, generation = changes.version()
+    make_article(slug="second", title_en="A second story")
+    transaction = changes.own[-1]
+    deadline = time.monotonic() + WAIT_SECONDS
+    while transaction in changes.own:  # until its notification has come and been read
+        assert time.monotonic() < deadline, "no notification came"
+        select.select([changes.conn.fileno()], [], [], 1)
+        changes.version()
+    assert changes.version() == (epoch, generation + 1)
 
 
 def test_a_write_by_another_process_shows_once_its_notification_arrives(app, remembered):
@@ -125,3 +142,38 @@ def test_a_forked_process_listens_on_a_connection_of_its_own(app, remembered):
     another_process_writes("UPDATE article SET title_en = 'Changed after the fork'")
     assert select.select([changes.conn.fileno()], [], [], WAIT_SECONDS)[0]
     assert "Changed after the fork" in feed(remembered)
+
+
+def test_a_trigger_that_does_not_notify_yet_is_not_listened_to(app, remembered, count_queries):
+    """A database whose trigger older code made, until `flask init-db` runs: the counter is read."""
+    changes = listener(app)
+    changes.close()
+    notifying = next(sql for sql in POSTGRES_COUNTER if "FUNCTION sitestate_changed" in sql)
+    older = notifying.replace(f"PERFORM pg_notify('{CHANNEL}', pg_current_xact_id()::text);", "")
+    assert older != notifying
+    with database().connection_context():
+        database().execute_sql(older)
+    try:
+        count_queries.clear()
+        assert "Open models reach the classroom" in feed(remembered)
+        assert changes.conn is None and any("sum(version)" in query[0] for query in count_queries)
+        another_process_writes("UPDATE article SET title_en = 'Changed elsewhere'")
+        assert "Changed elsewhere" in feed(remembered)
+    finally:
+        with database().connection_context():
+            database().execute_sql(notifying)
+        changes.retry_at = 0
+    assert "Changed elsewhere" in feed(remembered)
+    assert changes.conn is not None
+
+
+def test_listening_can_be_turned_off(app, client, make_article, count_queries):
+    """LISTEN_FOR_CHANGES=0, for a pooler through which LISTEN hears nothing: the counter at every request."""
+    app.config["LISTEN_FOR_CHANGES"] = False
+    make_article(slug="open-models", title_en="Open models reach the classroom")
+    assert "Open models reach the classroom" in feed(client)
+    count_queries.clear()
+    assert "Open models reach the classroom" in feed(client)
+    assert [query[0] for query in count_queries] == ["SELECT sum(version) FROM sitestate"]
+    another_process_writes("UPDATE article SET title_en = 'Changed elsewhere'")
+    assert "Changed elsewhere" in feed(client)
