@@ -21,7 +21,9 @@ The database keeps a change counter, bumped by triggers on every change
 to articles, tags and their links, views aside (`schema.install_change_counter`;
 on PostgreSQL a sum of rows that writers update at commit without waiting
 for each other). One read of it tells whether a cached page is still the
-page the database would give, whichever process or server wrote last. The
+page the database would give, whichever process or server wrote last. On
+PostgreSQL each process hears of changes instead, with no read per request
+(`ainews/changes.py`), and reads the counter only while it cannot listen. The
 minute is part of the key too, so scheduled articles and view counts are
 at most a minute late; and a page is served only until the first of its
 "12h ago" texts would change, so it never shows a time late.
@@ -40,6 +42,7 @@ from jinja2 import meta
 from peewee import Model
 
 from ainews.clock import current_minute, text_changes_at, utcnow
+from ainews.db import database
 from ainews.schema import content_version
 
 
@@ -112,12 +115,23 @@ def site_address():
     return request.scheme, request.host
 
 
+def site_version():
+    """What cached pages are keyed by: the change counter, or on PostgreSQL what the listener heard.
+
+    None where there is no counter: then nothing is cached.
+    """
+    db = database()
+    listener = getattr(db, "changes", None) if current_app.config["LISTEN_FOR_CHANGES"] else None
+    version = listener.version() if listener is not None else None
+    return content_version(db) if version is None else version
+
+
 def cached_page(view):
     """Decorate a list view: answer from the cache while nothing it shows has changed."""
 
     @wraps(view)
     def caching_view(**kwargs):
-        version = content_version() if current_app.config["CACHE_PAGES"] else None
+        version = site_version() if current_app.config["CACHE_PAGES"] else None
         if version is None:
             return view(**kwargs)
         key = (

@@ -35,6 +35,10 @@ def load_config(app, test_config):
         DATABASE_POOL_SIZE=int(os.environ.get("DATABASE_POOL_SIZE") or int(os.environ.get("THREADS", "4")) + 2),
         # 0 renders every list page afresh (ainews/cache.py): to measure rendering.
         CACHE_PAGES=os.environ.get("CACHE_PAGES", "1") != "0",
+        # PostgreSQL: 0 reads the change counter at every request instead of
+        # listening for changes (ainews/changes.py); for a pooler such as
+        # PgBouncer in transaction mode, through which LISTEN hears nothing.
+        LISTEN_FOR_CHANGES=os.environ.get("LISTEN_FOR_CHANGES", "1") != "0",
         # The address readers use, e.g. https://news.example: every absolute
         # URL (canonical, feeds, sitemap, API links) is built on it, never on
         # the Host header a request brings. Required in production.

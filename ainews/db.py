@@ -14,6 +14,8 @@ from playhouse.db_url import connect, parse
 from playhouse.flask_utils import FlaskDB
 from playhouse.pool import PooledPostgresqlDatabase
 
+from ainews.changes import ChangeListener, note_site_changes
+
 # One connection per request, opened and closed by FlaskDB; static files
 # and the health check need none.
 db_wrapper = FlaskDB(excluded_routes=("static", "ops.healthz"))
@@ -97,6 +99,14 @@ class PostgresPool(PooledPostgresqlDatabase):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.returned_at = {}  # connection key: when it came back to the pool
+        # What tells the page cache that the site changed (ainews/changes.py).
+        self.changes = ChangeListener({"dbname": self.database, **self.connect_params})
+
+    def _connect(self):
+        conn = super()._connect()
+        if not hasattr(conn, "change_listener"):  # a new connection, not one from the pool
+            note_site_changes(conn, self.changes)
+        return conn
 
     def _is_closed(self, conn):
         returned_at = self.returned_at.pop(self.conn_key(conn), None)
@@ -108,6 +118,10 @@ class PostgresPool(PooledPostgresqlDatabase):
         super()._close(conn, close_conn)
         if not close_conn and not conn.closed:
             self.returned_at[self.conn_key(conn)] = time.monotonic()
+
+    def close_all(self):
+        super().close_all()
+        self.changes.close()
 
 
 def database():

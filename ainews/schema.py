@@ -14,6 +14,7 @@ from peewee import DatabaseError, OperationalError, ProgrammingError, SqliteData
 from playhouse.migrate import SchemaMigrator, migrate
 
 from ainews import rules, search
+from ainews.changes import CHANNEL, NOTICE_SETTING
 from ainews.db import database, write_transaction
 from models import MODELS, Article, ArticleTag, Tag
 
@@ -117,6 +118,8 @@ def install_sqlite_counter(db):
 # constraint trigger), once per transaction whatever its number of rows,
 # so that row's lock is the last one taken and held for no time: writers
 # never queue behind each other for it, and cannot deadlock on it.
+# It also notifies the processes that listen (ainews/changes.py), so that
+# they need not read the sum at every request.
 COUNTER_SLOTS = 16
 POSTGRES_COUNTER = [
     "CREATE TABLE IF NOT EXISTS sitestate (id integer PRIMARY KEY, version bigint NOT NULL)",
@@ -133,9 +136,15 @@ POSTGRES_COUNTER = [
             IF current_setting('ainews.site_changed', true) IS DISTINCT FROM 'yes' THEN
                 PERFORM set_config('ainews.site_changed', 'yes', true);  -- until the transaction ends
                 UPDATE sitestate SET version = version + 1 WHERE id = mod(pg_backend_pid(), {COUNTER_SLOTS});
+                -- Sent at commit to every process listening; and to the writing
+                -- process itself, before its commit returns. Both name the transaction.
+                PERFORM pg_notify('{CHANNEL}', pg_current_xact_id()::text);
+                IF current_setting('{NOTICE_SETTING}', true) = 'on' THEN
+                    RAISE NOTICE USING MESSAGE = '{CHANNEL} ' || pg_current_xact_id();
+                END IF;
             END IF;
             RETURN NULL;
-        END $$""",  # nosec B608 # only the constant COUNTER_SLOTS is formatted in
+        END $$""",  # nosec B608 # only constants are formatted in
 ]
 
 

@@ -6,6 +6,7 @@ import threading
 import psycopg
 import pytest
 
+from ainews.changes import APPLICATION_NAME
 from ainews.db import database
 from ainews.schema import content_version
 from app import create_app
@@ -19,10 +20,14 @@ def backend_pid():
         return database().execute_sql("SELECT pg_backend_pid()").fetchone()[0]
 
 
-def our_connections():
+def our_connections(application_name=""):
+    """Connections to the test database but this one: the pools' ones, or those with this application name."""
     with psycopg.connect(TEST_DATABASE_URL.replace("postgresql+pool://", "postgresql://")) as conn:
-        query = "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
-        return conn.execute(query).fetchone()[0]
+        query = (
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            " AND application_name = %s"
+        )
+        return conn.execute(query, (application_name,)).fetchone()[0]
 
 
 def test_requests_reuse_pooled_connections(app, client):
@@ -34,7 +39,7 @@ def test_requests_reuse_pooled_connections(app, client):
 
 
 def test_the_pool_is_sized_by_configuration(tmp_path):
-    before = our_connections()
+    before, listening = our_connections(), our_connections(APPLICATION_NAME)
     app = create_app({"TESTING": True, "SECRET_KEY": "x", "DATABASE_URL": TEST_DATABASE_URL, "DATABASE_POOL_SIZE": 3})
     statuses, lock = [], threading.Lock()
 
@@ -52,7 +57,9 @@ def test_the_pool_is_sized_by_configuration(tmp_path):
         thread.join()
     assert statuses == [200] * 120  # eight threads took turns on three connections
     assert our_connections() - before <= 3
-    app.config["DATABASE"].close_idle()
+    assert our_connections(APPLICATION_NAME) == listening + 1  # and one listening for changes
+    app.config["DATABASE"].close_all()
+    assert our_connections(APPLICATION_NAME) == listening
 
 
 def raw_connection():
