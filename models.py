@@ -4,6 +4,7 @@ The models of who may write (editors, sessions, sign-in failures, API tokens)
 live in ainews/accounts.py and are importable from here too.
 """
 
+from collections import Counter
 from datetime import datetime
 
 from peewee import (
@@ -20,6 +21,7 @@ from ainews import rules
 from ainews.clock import utcnow
 from ainews.db import BaseModel, LoadedRows, Prepared, by_first_column, database, load_rows, prepared, write_transaction
 from ainews.fields import NeverReusedIdField, UTCDateTimeField, score_check
+from ainews.reading import RELATED_POOL
 from ainews.rules import SCORES, STATUSES
 
 
@@ -145,19 +147,19 @@ class Article(BaseModel):
     def related(self, count, window=50):
         """Up to `count` published articles sharing most tags with this one; among equals, the newest.
 
-        Two queries whatever the size of the tags: the `window` articles
-        sharing most tags (the latest written first among equals), then
-        those of them that are published. Short of `count`, the newest
-        others fill the list.
+        Among each tag's newest RELATED_POOL articles (one query a tag: at
+        100,000 articles, counting every link of a tag of 9,400 took 12 ms),
+        the `window` sharing most tags, the latest written first among
+        equals; then those of them that are published. Short of `count`,
+        the newest others fill the list.
         """
-        tag_ids = [tag.id for tag in getattr(self, "tags", [])]
-        shared = {}
-        if tag_ids:
-            stand_ins = [STAND_IN_ID + n for n in range(len(tag_ids) + 2)]
-            links = prepared(("related links", len(tag_ids)), related_links, *stand_ins)
-            shared = dict(links.execute(database(), self.id, window, *tag_ids))
+        shared = Counter()
+        for tag in getattr(self, "tags", []):
+            shared.update(row[0] for row in NEWEST_LINKS.execute(database(), tag.id, self.id, RELATED_POOL))
+        shared = dict(sorted(shared.items(), key=lambda item: (-item[1], -item[0]))[:window])
         now = db_now()
         found = load_rows(Article, published_among(now, list(shared))) if shared else []
+        found.sort(key=lambda article: (article.published_at, article.id), reverse=True)  # the feed's order
         found.sort(key=lambda article: -shared[article.id])  # stable: the newest first among equals
         found = found[:count]
         if len(found) < count:
@@ -328,24 +330,26 @@ NEIGHBOURS = [
 ]
 
 
-def related_links(article_id, window, *tag_ids):
-    """(article id, tags shared) of the `window` others sharing most of these tags; the latest written first."""
-    return (
-        ArticleTag.select(ArticleTag.article, fn.COUNT(ArticleTag.id))
-        .where(ArticleTag.tag.in_(tag_ids) & (ArticleTag.article != article_id))
-        .group_by(ArticleTag.article)
-        .order_by(fn.COUNT(ArticleTag.id).desc(), ArticleTag.article.desc())
-        .limit(window)
-        .tuples()
-    )
+def newest_links(tag_id, article_id, limit):
+    """(article id,) of the newest `limit` articles with this tag but `article_id`."""
+    query = ArticleTag.select(ArticleTag.article).where((ArticleTag.tag == tag_id) & (ArticleTag.article != article_id))
+    return query.order_by(ArticleTag.article.desc()).limit(limit)
+
+
+NEWEST_LINKS = Prepared(newest_links, STAND_IN_ID, STAND_IN_ID + 1, STAND_IN_ID + 2)
 
 
 def published_among(now, ids):
-    """The cursor of the published articles among these ids, newest first."""
+    """The cursor of the published articles among these ids, in no order.
+
+    Asked for them newest first, SQLite read the feed's index in order and
+    every published article on it (16 ms at 100,000 articles) rather than
+    the few rows by their ids.
+    """
     stand_ins = [STAND_IN_ID + n for n in range(len(ids))]
     query = prepared(
         ("published among", len(ids)),
-        lambda now, *ids: Article.published(now=now).where(Article.id.in_(ids)),
+        lambda now, *ids: Article.published(now=now).where(Article.id.in_(ids)).order_by(),
         STAND_IN_NOW,
         *stand_ins,
     )

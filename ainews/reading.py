@@ -22,8 +22,10 @@ CHINESE_CHARACTERS_PER_MINUTE = 400
 # 100 cards or 200 KB of HTML before compression.
 MOST_PAGES_AT_ONCE = 5
 
-# Related articles at the end of an article page.
+# Related articles at the end of an article page, found among each of its
+# tags' newest articles, this many.
 RELATED_ARTICLES = 4
+RELATED_POOL = 200
 
 
 WORD = re.compile(r"[A-Za-z0-9]+(?:['’.-][A-Za-z0-9]+)*")
