@@ -1,6 +1,7 @@
 """Where a rendered reader page spends its time: cProfile through Flask's test client.
 
     .venv/bin/python bench/profile_pages.py [--articles 1000] [--requests 300] [--route feed|article|card|tag|search]
+    .venv/bin/python bench/profile_pages.py --table [--rounds 12] [--database-url sqlite:///bench/out/db/articles-100000.db]
 
 Builds a throwaway SQLite database (the demo articles plus generated ones,
 or uses --database-url), turns the page cache off so every page is
@@ -8,6 +9,11 @@ rendered, and profiles `--requests` requests of one route on one thread.
 Prints the time per request beside /healthz's through the same client,
 then the functions that took the most time, grouped by where they live
 (SQL and model objects, templates, Flask and the rest).
+
+`--table` profiles nothing: it measures every route and the feed from the
+page cache, in `--rounds` interleaved rounds, and prints each route's
+fastest round (the one least disturbed by other work on the machine) as a
+ratio to /healthz's.
 """
 
 import argparse
@@ -73,6 +79,23 @@ def grouped(stats):
     return totals
 
 
+def table(clients, rounds, requests):
+    """Each route's CPU time per request, the fastest of `rounds` interleaved rounds, against /healthz's."""
+    rendered, cached = clients
+    measured = {"healthz": (rendered, "/healthz", {})}
+    measured.update({name: (rendered, path, headers) for name, (path, headers) in routes().items()})
+    measured["feed, page cache"] = (cached, "/en/", {})
+    best = dict.fromkeys(measured, float("inf"))
+    for client, path, headers in measured.values():
+        per_request(client, path, headers, 50)  # warm
+    for _ in range(rounds):
+        for name, (client, path, headers) in measured.items():
+            best[name] = min(best[name], per_request(client, path, headers, requests))
+    print("| route | ms per request | ÷ /healthz |\n| --- | --: | --: |")
+    for name, ms in best.items():
+        print(f"| {name} | {ms:.3f} | {best['healthz'] / ms:.2f} |")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=int, default=1000, help="generated articles besides the demo (1000)")
@@ -81,6 +104,8 @@ def main():
     parser.add_argument("--database-url", help="profile this database as it is instead")
     parser.add_argument("--top", type=int, default=25, help="functions listed by their own time (25)")
     parser.add_argument("--cumulative", type=int, default=0, help="functions listed by time with callees (0)")
+    parser.add_argument("--table", action="store_true", help="every route's time against /healthz's, no profile")
+    parser.add_argument("--rounds", type=int, default=12, help="rounds of --table, the fastest kept (12)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         url = args.database_url or f"sqlite:///{tmp}/profile.db"
@@ -89,6 +114,10 @@ def main():
         if not args.database_url:
             fill(args.articles)
         client = app.test_client()
+        if args.table:
+            cached = create_app({"DATABASE_URL": url, "SECRET_KEY": "x"})  # nosec B105 # a throwaway key
+            table((client, cached.test_client()), args.rounds, max(1, args.requests // 2))
+            return
         path, headers = routes()[args.route]
         assert client.get(path, headers=headers).status_code == 200
         per_request(client, path, headers, 50)  # warm: caches of URLs, labels, templates
