@@ -186,9 +186,11 @@ def times_good_until(page, now):
 # Cards -------------------------------------------------------------------------
 
 CARDS = LRU(1024)  # about 50 pages of cards; each entry holds the card and its article's text, 10-20 KB
-FRAMES = LRU(256)  # list pages without their cards (`render.framed`), 5-10 KB each
+# Pages without their cards (`render.framed`), 5-10 KB, each with the last page made
+# from it (up to 60 KB): 8 MB at most per worker.
+FRAMES = LRU(128)
 # A list page's cards as one piece, with the rows they were made from (`render.list_cards`):
-# 100-200 KB each.
+# 100-200 KB each, 13 MB at most per worker.
 CARD_LISTS = LRU(64)
 
 
