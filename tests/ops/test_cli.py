@@ -6,6 +6,8 @@ import pytest
 
 from ainews.db import database
 from ainews.ops.demo import DEMO_FILE
+from ainews.schema import PLAIN_TEXTS
+from conftest import ON_POSTGRES
 from models import Article, Editor, Tag
 
 
@@ -137,3 +139,24 @@ def test_reindex_rebuilds_the_search_index(runner, make_article):
     assert result.exit_code == 0 and "Indexed 1 articles." in result.output
     with database().connection_context():
         assert [a.slug for a in search.search("lantern")[0]] == ["lantern"]
+
+
+@pytest.mark.skipif(not ON_POSTGRES, reason="PostgreSQL only: SQLite does not compress text")
+def test_init_db_stores_long_texts_uncompressed(runner, make_article):
+    assert runner.invoke(args=["init-db"]).exit_code == 0
+    article = make_article(analysis_en="A long analysis that PostgreSQL would compress. " * 200)
+    with database().connection_context():
+        storage = dict(
+            database()
+            .execute_sql(
+                "SELECT attname, attstorage FROM pg_attribute WHERE attrelid = 'article'::regclass AND attnum > 0"
+            )
+            .fetchall()
+        )
+        stored = (
+            database()
+            .execute_sql("SELECT pg_column_compression(analysis_en) FROM article WHERE id = %s", (article.id,))
+            .fetchone()[0]
+        )
+    assert {column: storage[column] for column in PLAIN_TEXTS["article"]} == dict.fromkeys(PLAIN_TEXTS["article"], "e")
+    assert stored is None  # not compressed
