@@ -76,12 +76,11 @@ class Article(BaseModel):
     cover_alt_zh = CharField(max_length=rules.IMAGE_ALT_MAX, default="")
 
     class Meta:
-        # One index per feed order, so each reads rows already sorted.
-        indexes = (
-            (("status", "published_at"), False),
-            (("status", "hot", "published_at"), False),
-            (("status", "quality", "published_at"), False),
-            (("status", "impact", "published_at"), False),
+        # One index per feed order (feed_order), so each reads rows already
+        # sorted: the id too, which SQLite's indexes end with anyway and
+        # PostgreSQL's do not (it sorted each page's rows again).
+        indexes = tuple(
+            (("status", *scores, "published_at", "id"), False) for scores in ((), *((score,) for score in SCORES))
         )
 
     @classmethod

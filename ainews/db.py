@@ -13,8 +13,10 @@ from peewee import CharField, Field, ForeignKeyField, IntegerField, PostgresqlDa
 from playhouse.db_url import connect, parse
 from playhouse.flask_utils import FlaskDB
 from playhouse.pool import PooledPostgresqlDatabase
+from psycopg.pq import Format
+from psycopg.types.string import ByteaBinaryLoader
 
-from ainews.changes import ChangeListener, note_site_changes
+from ainews.changes import ChangeListener, ChangeNotingCursor, note_site_changes
 
 # One connection per request, opened and closed by FlaskDB; static files
 # and the health check need none.
@@ -258,21 +260,36 @@ ROW_SHAPES = {}  # (model, fields): the names and converters load_rows uses
 
 @contextmanager
 def texts_as_bytes(db):
-    """Read SQLite's text as its UTF-8 bytes while this lasts: for LoadedRows.
+    """Read text as its UTF-8 bytes while this lasts: for LoadedRows.
 
-    Decoding was half the cost of reading a page of articles (58 of 124 us
-    for 20, 2026-11-30), and a page whose cards are remembered never needs
-    their long texts as strings. PostgreSQL's rows are read as they are.
+    Decoding was half the cost of reading a page of articles on SQLite (58
+    of 124 us for 20, 2026-11-30), and a page whose cards are remembered
+    never needs their long texts as strings. On PostgreSQL the rows come
+    in binary (TextAsBytesCursor).
     """
-    if not isinstance(db, SqliteDatabase):
-        yield
-        return
     connection = db.connection()
-    connection.text_factory = bytes
+    if isinstance(db, SqliteDatabase):
+        connection.text_factory = bytes
+        try:
+            yield
+        finally:
+            connection.text_factory = str
+        return
+    factory, connection.cursor_factory = connection.cursor_factory, TextAsBytesCursor
     try:
         yield
     finally:
-        connection.text_factory = str
+        connection.cursor_factory = factory
+
+
+class TextAsBytesCursor(ChangeNotingCursor):
+    """A pool cursor whose rows come in binary, text as its UTF-8 bytes (texts_as_bytes)."""
+
+    def __init__(self, connection, **kwargs):
+        super().__init__(connection, **kwargs)
+        self.format = Format.BINARY
+        for name in ("text", "varchar"):
+            self.adapters.register_loader(name, ByteaBinaryLoader)
 
 
 class LoadedRows(Sequence):

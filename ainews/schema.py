@@ -68,10 +68,18 @@ def create_tables():
         add_missing_columns(db)
         for model in MODELS:
             model._schema.create_indexes(safe=True)
+        for name in REPLACED_INDEXES:
+            db.execute_sql(f'DROP INDEX IF EXISTS "{name}"')  # nosec B608 # names from the constant below
         search.install(db)
         install_change_counter(db)
         store_long_texts_plainly(db)
     update_statistics()
+
+
+# Indexes that newer ones replace, dropped once those are built: the feed's
+# orders without the id, which PostgreSQL's indexes need to give a page's
+# rows in order (its sort of 21 rows was 60% of the feed query's time).
+REPLACED_INDEXES = [f"article_status_{score}_published_at" for score in rules.SCORES] + ["article_status_published_at"]
 
 
 # PostgreSQL compresses long text (pglz) and must decompress it for every

@@ -100,3 +100,11 @@ def test_a_tag_by_its_slug_is_what_peewee_gives(db, site):
     for tag in site:
         assert tag_by_slug(tag.slug).__data__ == Tag.get(Tag.slug == tag.slug).__data__
     assert tag_by_slug("no-such-tag") is None
+
+
+def test_feed_rows_hold_text_as_read_and_other_queries_strings(db, site):
+    rows, _ = Article.feed_page(1, per_page=3)
+    slug = Article._meta.sorted_field_names.index("slug")
+    assert type(rows.rows[0][slug]) is bytes  # decoded only when a model is made
+    assert rows[0].slug == rows.value(0, "slug") == "story-0"
+    assert type(database().execute_sql('SELECT "slug" FROM "article"').fetchone()[0]) is str

@@ -6,7 +6,7 @@ import pytest
 
 from ainews.db import database
 from ainews.ops.demo import DEMO_FILE
-from ainews.schema import PLAIN_TEXTS
+from ainews.schema import PLAIN_TEXTS, REPLACED_INDEXES
 from conftest import ON_POSTGRES
 from models import Article, Editor, Tag
 
@@ -23,6 +23,16 @@ def counts():
 def test_init_db_is_safe_to_repeat(runner):
     assert "Database ready" in runner.invoke(args=["init-db"]).output
     assert runner.invoke(args=["init-db"]).exit_code == 0
+
+
+def test_init_db_replaces_the_feed_indexes_without_ids(runner):
+    with database().connection_context():
+        database().execute_sql('DROP INDEX "article_status_published_at_id"')
+        database().execute_sql('CREATE INDEX "article_status_published_at" ON "article" ("status", "published_at")')
+    assert runner.invoke(args=["init-db"]).exit_code == 0
+    with database().connection_context():
+        names = {index.name for index in database().get_indexes("article")}
+    assert "article_status_published_at_id" in names and not names & set(REPLACED_INDEXES)
 
 
 def test_seed_demo_adds_the_demo_once(runner):
