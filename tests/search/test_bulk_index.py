@@ -136,3 +136,17 @@ def test_the_pending_lists_stay_bounded_after_a_bulk_import(db):
     assert index_options() == dict.fromkeys(postgres.INDEXES, bounded)
     transfer.import_data(export(3))
     assert index_options() == dict.fromkeys(postgres.INDEXES, bounded)
+
+
+@postgres_only
+def test_documents_are_kept_in_their_rows_as_they_are(db, make_article):
+    words = "model open source training chips policy agents benchmark".split()
+    analysis = " ".join(words[n * 7 % len(words)] + str(n % 50) for n in range(700))  # 4-5 kB, compressible
+    article = make_article(analysis_en=analysis)
+    compression, length = db.execute_sql(
+        "SELECT pg_column_compression(doc), octet_length(doc) FROM article_search WHERE article_id = %s",
+        (article.id,),
+    ).fetchone()
+    toast = db.execute_sql("SELECT reltoastrelid::regclass FROM pg_class WHERE relname = 'article_search'").fetchone()
+    chunks = db.execute_sql(f"SELECT count(*) FROM {toast[0]}").fetchone()[0]  # nosec B608 # a name from the catalog
+    assert length > 4000 and compression is None and chunks == 0  # in the row, not compressed, no TOAST
