@@ -126,6 +126,13 @@ class PostgresPool(PooledPostgresqlDatabase):
         self.changes.close()
 
 
+# PostgreSQL keeps a row whole in its page up to this size, the largest it
+# allows, instead of moving its long values out (TOAST) past 2 kB: reading
+# a value kept elsewhere costs a look-up for each (ainews/schema.py,
+# ainews/search/postgres.py).
+WHOLE_ROWS = "toast_tuple_target = 8160"
+
+
 def database():
     """The real database behind the FlaskDB proxy."""
     return db_wrapper.database.obj

@@ -15,7 +15,7 @@ from playhouse.migrate import SchemaMigrator, migrate
 
 from ainews import rules, search
 from ainews.changes import CHANNEL, NOTICE_SETTING
-from ainews.db import database, write_transaction
+from ainews.db import WHOLE_ROWS, database, write_transaction
 from models import MODELS, Article, ArticleTag, Tag
 
 log = logging.getLogger(__name__)
@@ -85,17 +85,22 @@ REPLACED_INDEXES = [f"article_status_{score}_published_at" for score in rules.SC
 # PostgreSQL compresses long text (pglz) and must decompress it for every
 # row it sends: 0.3 ms of a rendered feed page's 21 rows (their 42 analyses,
 # 2026-11-30). Stored as they are, they take about 1.7 times the room, and
-# the rendered feed served 15-35% more pages (docs/benchmarks.md).
+# the rendered feed served 15-35% more pages (docs/benchmarks.md). Rows are
+# kept whole up to a page (WHOLE_ROWS): reading the texts from TOAST was a
+# quarter of the feed query's time (0.31 against 0.23 ms for 21 rows).
 PLAIN_TEXTS = {"article": ("summary_en", "summary_zh", "analysis_en", "analysis_zh")}
 
 
 def store_long_texts_plainly(db):
-    """On PostgreSQL, long texts kept uncompressed: rows written from now on (a dump and restore rewrites all)."""
+    """On PostgreSQL, long texts kept uncompressed, in the row when it fits a page.
+
+    Applies to rows written from now on (a dump and restore rewrites all).
+    """
     if isinstance(db, SqliteDatabase):
         return
     for table, columns in PLAIN_TEXTS.items():
         changes = ", ".join(f'ALTER COLUMN "{column}" SET STORAGE EXTERNAL' for column in columns)
-        db.execute_sql(f'ALTER TABLE "{table}" {changes}')  # nosec B608 # names from the constant above
+        db.execute_sql(f'ALTER TABLE "{table}" {changes}, SET ({WHOLE_ROWS})')  # nosec B608 # names from the constants
 
 
 # What reader pages show: a change to any of these tables may change a page.

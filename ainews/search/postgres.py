@@ -30,6 +30,7 @@ are the ones ranked.
 import string
 from contextlib import contextmanager
 
+from ainews.db import WHOLE_ROWS
 from ainews.search.query import MAX_RESULTS, SAMPLE_SIZE, SCAN_LIMIT, SUMMARIES, TITLES, starts_words
 
 # One line per field, tags last, in lower case: terms are lower case, and
@@ -60,8 +61,6 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
                 AND (before BETWEEN 48 AND 57 OR before BETWEEN 97 AND 122))
 $$"""
 
-# The longest row PostgreSQL keeps whole in a page: its largest.
-DOC_INLINE = "toast_tuple_target = 8160"
 CREATE_TABLE = [
     # A trusted extension since PostgreSQL 13: the database's owner may create it.
     "CREATE EXTENSION IF NOT EXISTS pg_trgm",
@@ -72,13 +71,13 @@ CREATE_TABLE = [
     f"""CREATE TABLE IF NOT EXISTS article_search (
         article_id integer PRIMARY KEY REFERENCES article (id) ON DELETE CASCADE,
         doc text NOT NULL,
-        grams text[] NOT NULL) WITH ({DOC_INLINE})""",
+        grams text[] NOT NULL) WITH ({WHOLE_ROWS})""",
     # A document is kept in its row as it is, not compressed or cut into
     # TOAST chunks elsewhere, unless the row would not fit in a page: a
     # search reads one document for each article it checks, and reading
     # them took 3 times as long (15.3 ms against 4.7 for the 1,000 newest,
     # 2026-11-30). Rows written before are converted by `flask reindex`.
-    f"ALTER TABLE article_search SET ({DOC_INLINE})",
+    f"ALTER TABLE article_search SET ({WHOLE_ROWS})",
     "ALTER TABLE article_search ALTER COLUMN doc SET STORAGE MAIN",
     # Tables made before that had `grams` generated: it becomes a plain column, its values kept.
     """DO $$ BEGIN

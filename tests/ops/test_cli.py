@@ -152,9 +152,14 @@ def test_reindex_rebuilds_the_search_index(runner, make_article):
 
 
 @pytest.mark.skipif(not ON_POSTGRES, reason="PostgreSQL only: SQLite does not compress text")
-def test_init_db_stores_long_texts_uncompressed(runner, make_article):
+def test_init_db_stores_long_texts_uncompressed_in_the_row_if_it_fits(runner, make_article):
     assert runner.invoke(args=["init-db"]).exit_code == 0
-    article = make_article(analysis_en="A long analysis that PostgreSQL would compress. " * 200)
+    make_article(slug="fits", analysis_en="An analysis that fits in the row with the rest. " * 100)  # 4.8 kB
+    with database().connection_context():
+        toast = database().execute_sql("SELECT reltoastrelid::regclass FROM pg_class WHERE relname = 'article'")
+        toast = toast.fetchone()[0]
+        assert database().execute_sql(f"SELECT count(*) FROM {toast}").fetchone()[0] == 0  # nosec B608 # from the catalog
+    article = make_article(analysis_en="A long analysis that PostgreSQL would compress. " * 200)  # 9.8 kB
     with database().connection_context():
         storage = dict(
             database()
