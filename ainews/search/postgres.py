@@ -254,7 +254,11 @@ def catch_up(db):
 # * When every term is common, the newest articles are read in order,
 #   stopping at MAX_RESULTS matches or SCAN_LIMIT articles.
 # Unlike FTS5, a GIN index cannot give its matches newest first, so each
-# one is read and checked: a term counts as common here from a lower share.
+# one is read and checked: a term counts as common here from a lower share,
+# and also when the sample says that more articles in all hold it than
+# SCAN_LIMIT, the most the newest-first reading checks. Looked up instead,
+# "open source" at 100,000 articles had 10,229 matches among the 90,080
+# articles whose trigrams held both words: 0.74 s (2026-11-30).
 COMMON_SHARE = 0.2
 
 # The SQL below names term n's parameters %(pn)s (a LIKE pattern), %(wn)s
@@ -296,13 +300,15 @@ def in_columns(n, terms, columns):
 def in_document(n, terms):
     """SQL: the lower-case text of article `s` contains term n (read, not looked up).
 
-    `s.doc || ''` is the text itself, but no index is on it: the planner
-    cannot turn this check of rows already found into a look-up of every
-    article that has the term.
+    Neither is a condition an index answers: the planner cannot turn this
+    check of rows already found into a look-up of every article that has
+    the term (`s.doc || ''` is the text itself, without the index on it).
+    `strpos` skips through the text where LIKE steps: reading the 5,000
+    newest for 开源模型 took 24 ms against 54 (2026-11-30).
     """
     if starts_words(terms[n]):
         return f"(s.doc || '') ~ %(w{n})s"
-    return f"(s.doc || '') LIKE %(p{n})s"
+    return f"strpos(s.doc, %(g{n})s) > 0"
 
 
 def in_index(n, terms):
@@ -326,19 +332,26 @@ NEWEST = """
 
 
 def common_terms(db, terms, now):
-    """The terms that at least COMMON_SHARE of the newest SAMPLE_SIZE articles contain."""
+    """The terms that at least COMMON_SHARE of the newest SAMPLE_SIZE articles contain,
+    or that, by the same count, more than SCAN_LIMIT articles in all do."""
     if not terms:
         return []
     counts = ", ".join(f"count(*) FILTER (WHERE {in_document(n, terms)})" for n in range(len(terms)))
     cursor = db.execute_sql(
         f"""
-        SELECT count(*), {counts}
+        SELECT count(*), (SELECT reltuples FROM pg_class WHERE oid = 'article'::regclass), {counts}
           FROM article_search AS s
          WHERE s.article_id IN ({NEWEST} LIMIT %(sample)s)""",  # nosec B608 # only SQL of this module and %(name)s placeholders are formatted in; every term is a parameter
         parameters(terms, now=now, sample=SAMPLE_SIZE),
     )
-    sampled, *found = cursor.fetchone()
-    return [term for term, count in zip(terms, found, strict=True) if sampled and count >= sampled * COMMON_SHARE]
+    sampled, articles, *found = cursor.fetchone()  # articles: the planner's estimate, -1 before any
+    if not sampled:
+        return []
+    return [
+        term
+        for term, count in zip(terms, found, strict=True)
+        if count >= sampled * COMMON_SHARE or count / sampled * articles > SCAN_LIMIT
+    ]
 
 
 def matches(db, terms, now):

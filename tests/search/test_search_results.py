@@ -5,6 +5,7 @@ from markupsafe import Markup
 
 from ainews import search
 from ainews.clock import utcnow
+from conftest import ON_POSTGRES
 from models import Article
 from search_helpers import (  # noqa: F401 # the fixtures are used by name
     HOURS,
@@ -86,6 +87,19 @@ def test_a_short_term_in_most_new_articles_is_common(db, make_article):
         )
     now = Article.published_at.db_value(utcnow())
     assert backend().common_terms(db, ["量子", "光子", "芯片", "xx"], now) == ["量子", "芯片"]
+
+
+@pytest.mark.skipif(not ON_POSTGRES, reason="PostgreSQL only: FTS5 gives SQLite's matches newest first")
+def test_a_term_more_articles_hold_than_the_scan_reads_is_common(db, make_article, monkeypatch):
+    set_common_share(monkeypatch, 2)  # no term is common by its share of the newest alone
+    monkeypatch.setattr(backend(), "SCAN_LIMIT", 3)
+    for n in range(10):
+        title = "量子芯片" if n % 2 else "光子芯片" if n == 0 else "芯片"
+        make_article(slug=f"a{n}", title_zh=title, published_at=utcnow() - (10 - n) * HOURS)
+    db.execute_sql("ANALYZE article")  # the planner's count of articles, which the sample is scaled to
+    now = Article.published_at.db_value(utcnow())
+    assert backend().common_terms(db, ["量子", "光子"], now) == ["量子"]  # 5 of 10 articles: more than 3
+    assert slugs("量子") == ["a9", "a7"]  # among the newest 3, read
 
 
 def test_reading_for_common_terms_stops_at_the_scan_limit(db, make_article, monkeypatch):
