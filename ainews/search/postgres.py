@@ -72,11 +72,8 @@ CREATE_TABLE = [
         article_id integer PRIMARY KEY REFERENCES article (id) ON DELETE CASCADE,
         doc text NOT NULL,
         grams text[] NOT NULL) WITH ({WHOLE_ROWS})""",
-    # A document is kept in its row as it is, not compressed or cut into
-    # TOAST chunks elsewhere, unless the row would not fit in a page: a
-    # search reads one document for each article it checks, and reading
-    # them took 3 times as long (15.3 ms against 4.7 for the 1,000 newest,
-    # 2026-11-30). Rows written before are converted by `flask reindex`.
+    # A document stays in its row, uncompressed, when the row fits a page: a search reads
+    # one per article it checks (1,000 took 15.3 ms from TOAST, 4.7 in the row; 2026-11-30).
     f"ALTER TABLE article_search SET ({WHOLE_ROWS})",
     "ALTER TABLE article_search ALTER COLUMN doc SET STORAGE MAIN",
     # Tables made before that had `grams` generated: it becomes a plain column, its values kept.
@@ -254,11 +251,9 @@ def catch_up(db):
 # * When every term is common, the newest articles are read in order,
 #   stopping at MAX_RESULTS matches or SCAN_LIMIT articles.
 # Unlike FTS5, a GIN index cannot give its matches newest first, so each
-# one is read and checked: a term counts as common here from a lower share,
-# and also when the sample says that more articles in all hold it than
-# SCAN_LIMIT, the most the newest-first reading checks. Looked up instead,
-# "open source" at 100,000 articles had 10,229 matches among the 90,080
-# articles whose trigrams held both words: 0.74 s (2026-11-30).
+# one is read and checked: a term counts as common here from a lower share, and
+# when by the sample more articles in all hold it than SCAN_LIMIT ("open source" at
+# 100,000 articles: 10,229 matches among 90,080 trigram candidates, 0.74 s).
 COMMON_SHARE = 0.2
 
 # The SQL below names term n's parameters %(pn)s (a LIKE pattern), %(wn)s
@@ -298,14 +293,9 @@ def in_columns(n, terms, columns):
 
 
 def in_document(n, terms):
-    """SQL: the lower-case text of article `s` contains term n (read, not looked up).
-
-    Neither is a condition an index answers: the planner cannot turn this
-    check of rows already found into a look-up of every article that has
-    the term (`s.doc || ''` is the text itself, without the index on it).
-    `strpos` skips through the text where LIKE steps: reading the 5,000
-    newest for 开源模型 took 24 ms against 54 (2026-11-30).
-    """
+    """SQL: the lower-case text of article `s` contains term n, read, not looked up: no index
+    answers `s.doc || ''` (the text itself) or strpos, which skips through the text where
+    LIKE steps (开源模型 in the 5,000 newest: 24 ms against 54, 2026-11-30)."""
     if starts_words(terms[n]):
         return f"(s.doc || '') ~ %(w{n})s"
     return f"strpos(s.doc, %(g{n})s) > 0"
@@ -332,8 +322,7 @@ NEWEST = """
 
 
 def common_terms(db, terms, now):
-    """The terms that at least COMMON_SHARE of the newest SAMPLE_SIZE articles contain,
-    or that, by the same count, more than SCAN_LIMIT articles in all do."""
+    """The terms in COMMON_SHARE of the newest SAMPLE_SIZE articles, or by that count in over SCAN_LIMIT."""
     if not terms:
         return []
     counts = ", ".join(f"count(*) FILTER (WHERE {in_document(n, terms)})" for n in range(len(terms)))
