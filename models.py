@@ -10,6 +10,7 @@ from datetime import datetime
 from itertools import chain
 
 from peewee import (
+    SQL,
     BooleanField,
     CharField,
     Check,
@@ -99,14 +100,22 @@ class Article(BaseModel):
         return [*([getattr(cls, sort).desc()] if sort in SCORES else []), cls.published_at.desc(), cls.id.desc()]
 
     @classmethod
-    def tag_page(cls, sort, now, tag, limit, offset):
+    def tag_page(cls, sort, now, tag, limit, offset, common=False):
         """One page of a tag's articles: the ids first, then their rows.
 
         Asked for whole rows at once, SQLite read every article of the tag
         and sorted them (43 ms for a tag of 9,000 at 100,000 articles); for
         ids alone it reads the feed's index in order and stops at the page.
+        For a `common` tag (ainews.tags.COMMON_TAG articles or more) it looks each one's
+        link up as it reads: gathering the tag's 9,300 ids first took 0.9 ms,
+        24 ms in a score's order; a rare tag's are better gathered.
         """
-        ids = cls.tagged(cls.published(sort, now).select(cls.id), tag).limit(limit).offset(offset)
+        if common:
+            linked = ArticleTag.select(SQL("1")).where((ArticleTag.article == cls.id) & (ArticleTag.tag == tag))
+            ids = cls.published(sort, now).select(cls.id).where(fn.EXISTS(linked))
+        else:
+            ids = cls.tagged(cls.published(sort, now).select(cls.id), tag)
+        ids = ids.limit(limit).offset(offset)
         return cls.select().where(cls.id.in_(ids)).order_by(*cls.feed_order(sort))
 
     @classmethod
@@ -124,9 +133,11 @@ class Article(BaseModel):
         is the moment the list is told as of.
         """
         values = {"now": db_now(now), "limit": per_page * pages + 1, "offset": (page - 1) * per_page}
+        tagged = None
         if tag is not None:
             values["tag"] = tag.id if isinstance(tag, Tag) else tag
-        rows = FEED_PAGES[sort, tag is not None].raw_rows(database(), **values)
+            tagged = "common" if getattr(tag, "common", False) else "rare"  # as ainews.tags finds a tag
+        rows = FEED_PAGES[sort, tagged].raw_rows(database(), **values)
         shown = rows[: per_page * pages]
         return LoadedRows(cls, shown, "tags", Tag, tag_rows([row[0] for row in shown])), len(rows) > per_page * pages
 
@@ -292,7 +303,7 @@ def db_now(now=None):
 FEED_PAGES = {
     (sort, tagged): Prepared(
         lambda now, limit, offset, sort=sort, tagged=tagged, **tag: (
-            Article.tag_page(sort, now, tag["tag"], limit, offset)
+            Article.tag_page(sort, now, tag["tag"], limit, offset, common=tagged == "common")
             if tagged
             else Article.published(sort, now).limit(limit).offset(offset)
         ),
@@ -302,7 +313,7 @@ FEED_PAGES = {
         **({"tag": STAND_IN_ID + 3} if tagged else {}),
     )
     for sort in ("new", *SCORES)
-    for tagged in (False, True)
+    for tagged in (None, "rare", "common")
 }
 PUBLISHED_BY_SLUG = Prepared(
     lambda now, slug: Article.published(now=now).where(Article.slug == slug).limit(1),

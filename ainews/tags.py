@@ -4,16 +4,24 @@ Both are asked at every request of the pages that show them, so their SQL
 is built once (`Prepared`).
 """
 
-from peewee import fn
+from peewee import SQL, fn
 
 from ainews.db import Prepared, database, load_rows
-from models import STAND_IN_NOW, Article, ArticleTag, Tag, db_now
+from models import STAND_IN_ID, STAND_IN_NOW, Article, ArticleTag, Tag, db_now
+
+# A tag is common from this many articles on: its pages are read another way
+# (Article.tag_page). Counted up to there, in the query that finds the tag.
+COMMON_TAG = 1000
 
 
 def tag_by_slug(slug):
-    """The tag with this slug, or None."""
-    found = load_rows(Tag, TAG_BY_SLUG.execute(database(), slug=slug))
-    return found[0] if found else None
+    """The tag with this slug, or None; `common` says whether COMMON_TAG articles have it."""
+    rows = TAG_BY_SLUG.execute(database(), slug=slug, most=COMMON_TAG).fetchall()
+    if not rows:
+        return None
+    (tag,) = load_rows(Tag, [rows[0][:-1]])
+    tag.common = rows[0][-1] == COMMON_TAG
+    return tag
 
 
 def tags_with_counts():
@@ -38,5 +46,11 @@ def tags_with_counts_query(now):
     )
 
 
-TAG_BY_SLUG = Prepared(lambda slug: Tag.select().where(Tag.slug == slug).limit(1), slug="\x00stand-in")
+def tag_by_slug_query(slug, most):
+    links = ArticleTag.select(SQL("1")).where(ArticleTag.tag == Tag.id).limit(most)
+    up_to = ArticleTag.select(fn.COUNT(SQL("*"))).from_(links.alias("links"))
+    return Tag.select(*Tag._meta.sorted_fields, up_to).where(Tag.slug == slug).limit(1)
+
+
+TAG_BY_SLUG = Prepared(tag_by_slug_query, slug="\x00stand-in", most=STAND_IN_ID)
 TAGS_WITH_COUNTS = Prepared(tags_with_counts_query, now=STAND_IN_NOW)

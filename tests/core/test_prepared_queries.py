@@ -5,6 +5,7 @@ from datetime import timedelta
 
 import pytest
 
+from ainews import tags
 from ainews.clock import utcnow
 from ainews.db import Prepared, database, load_rows
 from ainews.tags import tag_by_slug, tags_with_counts
@@ -50,6 +51,28 @@ def test_feed_pages_are_what_peewee_gives(db, site, sort):
         tagged, _ = Article.feed_page(1, per_page=10, sort=sort, tag=tag)
         same(tagged, as_peewee_gives(Article.tagged(Article.published(sort), tag)))
         assert tagged
+
+
+@pytest.mark.parametrize("sort", ["new", "hot"])
+def test_a_common_tags_pages_are_what_peewee_gives(db, site, sort, monkeypatch):
+    monkeypatch.setattr(tags, "COMMON_TAG", 3)  # open-source, on 4 of the articles, is common; policy, on 2, not
+    found = [tag_by_slug(tag.slug) for tag in site]
+    assert [tag.common for tag in found] == [True, False]
+    for tag in found:
+        for page in (1, 2):
+            tagged, has_next = Article.feed_page(page, per_page=2, sort=sort, tag=tag)
+            expected = as_peewee_gives(Article.tagged(Article.published(sort), tag).offset((page - 1) * 2).limit(2))
+            same(tagged, expected)
+            assert tagged or page == 2
+
+
+def test_a_tag_is_read_the_way_its_size_suits(db, site, monkeypatch, count_queries):
+    monkeypatch.setattr(tags, "COMMON_TAG", 3)
+    for tag, common in zip(site, (True, False), strict=True):
+        found = tag_by_slug(tag.slug)
+        count_queries.clear()
+        Article.feed_page(1, tag=found)
+        assert any("EXISTS" in sql for sql, _params in count_queries) == common, tag.slug
 
 
 def test_loaded_values_have_the_models_types(db, site):
