@@ -220,7 +220,7 @@ def main():
                 fill(args.articles)
                 seconds = time.perf_counter() - start
                 print(
-                    f"{args.articles} articles written, index kept by the triggers, in {seconds:.0f} s "
+                    f"{args.articles} articles written and indexed in {seconds:.0f} s "
                     f"({seconds / args.articles * 1000:.1f} ms each); database {size_mib(url):.0f} MiB"
                 )
             update_statistics()  # as `flask init-db` and every server start do
