@@ -56,14 +56,14 @@ def search_page(lang):
     """Articles with every word of ?q=, in either language, best first."""
     query, (first, page, last) = request.args.get("q", ""), pages_shown()
     g.search_terms = terms = search.parse_query(query)
-    articles, total = search.search(query, limit=PER_PAGE * (last - page + 1), offset=(page - 1) * PER_PAGE)
+    articles, total, partial = search.search(query, limit=PER_PAGE * (last - page + 1), offset=(page - 1) * PER_PAGE)
     if not articles and page > 1:
         return redirect(page_url(page_count(total, PER_PAGE)), 302)
     return render_page(
         "reader/search.html",
         cards=articles,
         total=total,
-        capped=total >= search.MAX_RESULTS,
+        capped=partial,
         q=query,
         query_max=SEARCH_QUERY_MAX,
         terms=terms,

@@ -56,25 +56,34 @@ def reindex(db):
 
 
 def search(q, limit=20, offset=0):
-    """Published articles containing every term of `q`, best first, and how many.
+    """Published articles containing every term of `q`, best first, how many, and whether more may.
 
-    Returns (articles, total), tags attached. Only the newest MAX_RESULTS
-    matches are ranked and counted, so `total` is at most MAX_RESULTS (show
-    it as "1000+" then); a common short term alone is looked for among the
-    newest SCAN_LIMIT articles only. Best first: the highest `score()`,
-    then the newest.
+    Returns (articles, total, partial), tags attached. Only the newest
+    MAX_RESULTS matches are ranked and counted, so `total` is at most
+    MAX_RESULTS; common terms are looked for among the newest SCAN_LIMIT
+    articles only. `partial` says that older articles may match too: show
+    "more than `total`" then. Best first: the highest `score()`, then the
+    newest.
     """
     terms = parse_query(q)
     if not terms:
-        return [], 0
+        return [], 0, False
     db = database()
-    now = Article.published_at.db_value(utcnow())
-    rows = backend(db).matches(db, terms, now)
+    moment = utcnow()
+    engine = backend(db)
+    rows, scanned = engine.matches(db, terms, Article.published_at.db_value(moment))
     # Rows are (id, score, published_at): the best score, then the newest.
     rows.sort(key=lambda row: (row[1], row[2], row[0]), reverse=True)
     ids = [row[0] for row in rows]
+    partial = len(ids) >= engine.MAX_RESULTS or (scanned and more_published_than(engine.SCAN_LIMIT, moment))
     offset = max(offset, 0)
-    return articles_by_id(ids[offset : offset + limit]), len(ids)
+    return articles_by_id(ids[offset : offset + limit]), len(ids), partial
+
+
+def more_published_than(count, moment):
+    """Whether more than `count` articles are published by `moment`."""
+    beyond = Article.published(now=moment).order_by().select(Article.id).limit(1).offset(count)
+    return bool(list(beyond.tuples()))
 
 
 def articles_by_id(ids):

@@ -344,11 +344,11 @@ def common_terms(db, terms, now):
 
 
 def matches(db, terms, now):
-    """(id, score, published_at) of the newest MAX_RESULTS published articles containing every term."""
+    """(id, score, published_at) of the newest MAX_RESULTS matches; whether read in the newest articles."""
     common = common_terms(db, terms, now)
     if len(common) == len(terms):
-        return scanned_matches(db, terms, now)
-    return indexed_matches(db, terms, common, now)
+        return scanned_matches(db, terms, now), True
+    return indexed_matches(db, terms, common, now), False
 
 
 def indexed_matches(db, terms, common, now):

@@ -143,7 +143,8 @@ def reindex(db):
 
 
 def matches(db, terms, now):
-    """(id, score, published_at) of the newest MAX_RESULTS matches, from the FTS5 index or the text."""
+    """(id, score, published_at) of the newest MAX_RESULTS matches, from the FTS5 index or the text,
+    and whether they come from reading the newest articles (`scanned_matches`)."""
     short = [term for term in terms if len(term) < 3]
     common = common_terms(db, short, now)
     match = [fts_string(term) for term in terms if len(term) >= 3]
@@ -151,11 +152,11 @@ def matches(db, terms, now):
         if term not in common:
             trigrams = trigrams_starting(db, term)
             if not trigrams:
-                return []
+                return [], False
             match.append("(" + " OR ".join(fts_string(trigram) for trigram in trigrams) + ")")
     if match:
-        return indexed_matches(db, terms, " AND ".join(match), common, now)
-    return scanned_matches(db, terms, now)
+        return indexed_matches(db, terms, " AND ".join(match), common, now), False
+    return scanned_matches(db, terms, now), True
 
 
 def fts_string(text):

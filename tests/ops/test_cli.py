@@ -144,7 +144,7 @@ def test_reindex_rebuilds_the_search_index(runner, make_article):
     make_article(slug="lantern", title_en="Lantern festival")
     with database().connection_context():
         database().execute_sql("DELETE FROM article_search")
-        assert search.search("lantern") == ([], 0)
+        assert search.search("lantern") == ([], 0, False)
     result = runner.invoke(args=["reindex"])
     assert result.exit_code == 0 and "Indexed 1 articles." in result.output
     with database().connection_context():

@@ -29,7 +29,7 @@ def use_short_terms(way, monkeypatch):
 
 
 def slugs(query, **options):
-    articles, _total = search.search(query, **options)
+    articles, _total, _partial = search.search(query, **options)
     return [article.slug for article in articles]
 
 

@@ -231,11 +231,11 @@ def test_long_queries_are_cut(app):
 
 @pytest.mark.parametrize("query", ["", "   ", "\t\n", "* ( -"])
 def test_an_empty_query_asks_nothing(app, count_queries, query):
-    assert search.search(query) == ([], 0)
+    assert search.search(query) == ([], 0, False)
     assert count_queries == []
 
 
 def test_results_are_articles_with_tags(articles):
-    [article], total = search.search("监管")
+    [article], total, _partial = search.search("监管")
     assert isinstance(article, Article) and total == 1
     assert [tag.slug for tag in article.tags] == ["policy"]

@@ -3,6 +3,7 @@
 import pytest
 from bs4 import BeautifulSoup
 
+from ainews import search
 from ainews.db import database
 from ainews.rules import SEARCH_QUERY_MAX
 from conftest import htmx
@@ -157,3 +158,17 @@ def test_toggle_links_keep_only_what_the_page_uses(client, articles):
     assert page.select_one("#lang-zh")["href"] == "/zh/search?view=one&q=gpu"
     error = soup(client.get("/en/?page=abc&sort=hot"))
     assert error.select_one("#lang-zh")["href"] == "/zh/?view=one"
+
+
+def test_a_search_that_read_only_the_newest_says_there_may_be_more(client, make_article, monkeypatch):
+    for backend in (search.sqlite, search.postgres):
+        monkeypatch.setattr(backend, "COMMON_SHARE", 0)  # every term read for in the newest articles
+        monkeypatch.setattr(backend, "SCAN_LIMIT", 2)
+    for n in range(3):
+        make_article(slug=f"chips-{n}", title_en=f"Chips {n}", title_zh=f"芯片 {n}")
+    assert soup(client.get("/en/search?q=芯片")).select_one(".result-count").get_text(strip=True) == (
+        "More than 2 results; the best of the newest are shown."
+    )
+    for backend in (search.sqlite, search.postgres):
+        monkeypatch.setattr(backend, "SCAN_LIMIT", 3)
+    assert soup(client.get("/zh/search?q=芯片")).select_one(".result-count").get_text(strip=True) == "3 条结果"

@@ -62,9 +62,9 @@ def test_pages_of_results_do_not_overlap(db, make_article, short_terms):
         make_article(slug=f"agent-{n}", title_en=f"Agents {n}", title_zh=f"智能体 {n}", published_at=now - n * HOURS)
     for query in ("agents", "智能"):
         pages = [search.search(query, limit=10, offset=offset) for offset in (0, 10, 20, 30)]
-        assert [total for _articles, total in pages] == [25] * 4
-        assert [len(articles) for articles, _total in pages] == [10, 10, 5, 0]
-        seen = [article.slug for articles, _total in pages for article in articles]
+        assert [(total, partial) for _articles, total, partial in pages] == [(25, False)] * 4
+        assert [len(articles) for articles, _total, _partial in pages] == [10, 10, 5, 0]
+        seen = [article.slug for articles, _total, _partial in pages for article in articles]
         assert sorted(seen) == sorted(f"agent-{n}" for n in range(25))
 
 
@@ -75,8 +75,8 @@ def test_only_the_newest_matches_are_ranked_and_counted(db, make_article, monkey
             slug=f"agent-{n}", title_en=f"Agents {n}", title_zh=f"智能体 {n}", published_at=utcnow() - (5 - n) * HOURS
         )
     for query in ("agents", "智能"):
-        articles, total = search.search(query)
-        assert total == 3
+        articles, total, partial = search.search(query)
+        assert total == 3 and partial  # "more than 3"
         assert {article.slug for article in articles} == {"agent-2", "agent-3", "agent-4"}
 
 
@@ -108,6 +108,9 @@ def test_reading_for_common_terms_stops_at_the_scan_limit(db, make_article, monk
     for n in range(5):
         make_article(slug=f"a{n}", title_zh="量子芯片", published_at=utcnow() - (5 - n) * HOURS)
     assert slugs("量子") == ["a4", "a3"]
+    assert search.search("量子")[2]  # older articles were not read: there may be more
+    monkeypatch.setattr(backend(), "SCAN_LIMIT", 5)
+    assert search.search("量子")[1:] == (5, False)  # every article read
 
 
 @pytest.mark.parametrize(
