@@ -9,19 +9,26 @@ from peewee import SQL, fn
 from ainews.db import Prepared, database, load_rows
 from models import STAND_IN_ID, STAND_IN_NOW, Article, ArticleTag, Tag, db_now
 
-# A tag is common from this many articles on: its pages are read another way
-# (Article.tag_page). Counted up to there, in the query that finds the tag.
-COMMON_TAG = 1000
+# A tag's pages are read one of three ways by how many articles have it
+# (Article.tag_page): "few" below FEW_TAG, "many" from MANY_TAG on, else
+# "some". They are counted up to MANY_TAG in the query that finds the tag.
+FEW_TAG = 100
+MANY_TAG = 1000
 
 
 def tag_by_slug(slug):
-    """The tag with this slug, or None; `common` says whether COMMON_TAG articles have it."""
-    rows = TAG_BY_SLUG.execute(database(), slug=slug, most=COMMON_TAG).fetchall()
+    """The tag with this slug, or None; its `size` says how its pages are read."""
+    rows = TAG_BY_SLUG.execute(database(), slug=slug, most=MANY_TAG).fetchall()
     if not rows:
         return None
     (tag,) = load_rows(Tag, [rows[0][:-1]])
-    tag.common = rows[0][-1] == COMMON_TAG
+    tag.size = tag_size(rows[0][-1])
     return tag
+
+
+def tag_size(articles):
+    """ "few", "some" or "many" articles, counted up to MANY_TAG."""
+    return "few" if articles < FEW_TAG else "many" if articles >= MANY_TAG else "some"
 
 
 def tags_with_counts():

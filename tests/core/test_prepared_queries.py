@@ -53,11 +53,17 @@ def test_feed_pages_are_what_peewee_gives(db, site, sort):
         assert tagged
 
 
+# (FEW_TAG, MANY_TAG), and then the sizes of open-source (on 4 articles) and policy (on 2).
+SIZES = [((3, 4), ["many", "few"]), ((1, 10), ["some", "some"])]
+
+
 @pytest.mark.parametrize("sort", ["new", "hot"])
-def test_a_common_tags_pages_are_what_peewee_gives(db, site, sort, monkeypatch):
-    monkeypatch.setattr(tags, "COMMON_TAG", 3)  # open-source, on 4 of the articles, is common; policy, on 2, not
+@pytest.mark.parametrize("limits, sizes", SIZES)
+def test_a_tags_pages_are_what_peewee_gives_however_read(db, site, sort, limits, sizes, monkeypatch):
+    monkeypatch.setattr(tags, "FEW_TAG", limits[0])
+    monkeypatch.setattr(tags, "MANY_TAG", limits[1])
     found = [tag_by_slug(tag.slug) for tag in site]
-    assert [tag.common for tag in found] == [True, False]
+    assert [tag.size for tag in found] == sizes
     for tag in found:
         for page in (1, 2):
             tagged, has_next = Article.feed_page(page, per_page=2, sort=sort, tag=tag)
@@ -66,13 +72,21 @@ def test_a_common_tags_pages_are_what_peewee_gives(db, site, sort, monkeypatch):
             assert tagged or page == 2
 
 
-def test_a_tag_is_read_the_way_its_size_suits(db, site, monkeypatch, count_queries):
-    monkeypatch.setattr(tags, "COMMON_TAG", 3)
-    for tag, common in zip(site, (True, False), strict=True):
+@pytest.mark.parametrize("limits, sizes", SIZES)
+def test_a_tag_is_read_the_way_its_size_suits(db, site, limits, sizes, monkeypatch, count_queries):
+    monkeypatch.setattr(tags, "FEW_TAG", limits[0])
+    monkeypatch.setattr(tags, "MANY_TAG", limits[1])
+    ids_first = 'IN (SELECT "t1"."id" FROM "article"'
+    for tag, size in zip(site, sizes, strict=True):
         found = tag_by_slug(tag.slug)
         count_queries.clear()
         Article.feed_page(1, tag=found)
-        assert any("EXISTS" in sql for sql, _params in count_queries) == common, tag.slug
+        page_sql = count_queries[0][0]  # then its tags'
+        assert ("EXISTS" in page_sql, ids_first in page_sql) == READ_AS[size]
+
+
+# How each size's page is read: (each link looked up, the ids first).
+READ_AS = {"few": (False, False), "some": (False, True), "many": (True, True)}
 
 
 def test_loaded_values_have_the_models_types(db, site):
