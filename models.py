@@ -135,11 +135,11 @@ class Article(BaseModel):
         is the moment the list is told as of.
         """
         values = {"now": db_now(now), "limit": per_page * pages + 1, "offset": (page - 1) * per_page}
-        tagged = None
+        size = None
         if tag is not None:
             values["tag"] = tag.id if isinstance(tag, Tag) else tag
-            tagged = getattr(tag, "size", "some")  # as ainews.tags finds a tag
-        rows = FEED_PAGES[sort, tagged].raw_rows(database(), **values)
+            size = getattr(tag, "size", "some")  # as ainews.tags finds a tag
+        rows = FEED_PAGES[sort, size].raw_rows(database(), **values)
         shown = rows[: per_page * pages]
         return LoadedRows(cls, shown, "tags", Tag, tag_rows([row[0] for row in shown])), len(rows) > per_page * pages
 
@@ -303,19 +303,19 @@ def db_now(now=None):
 
 
 FEED_PAGES = {
-    (sort, tagged): Prepared(
-        lambda now, limit, offset, sort=sort, tagged=tagged, **tag: (
-            Article.tag_page(sort, now, tag["tag"], limit, offset, size=tagged)
-            if tagged
+    (sort, size): Prepared(
+        lambda now, limit, offset, sort=sort, size=size, **tag: (
+            Article.tag_page(sort, now, tag["tag"], limit, offset, size)
+            if size
             else Article.published(sort, now).limit(limit).offset(offset)
         ),
         now=STAND_IN_NOW,
         limit=STAND_IN_ID + 1,
         offset=STAND_IN_ID + 2,
-        **({"tag": STAND_IN_ID + 3} if tagged else {}),
+        **({"tag": STAND_IN_ID + 3} if size else {}),
     )
     for sort in ("new", *SCORES)
-    for tagged in (None, "few", "some", "many")
+    for size in (None, "few", "some", "many")  # no tag, or how a tag's page is read
 }
 PUBLISHED_BY_SLUG = Prepared(
     lambda now, slug: Article.published(now=now).where(Article.slug == slug).limit(1),

@@ -123,20 +123,15 @@ def site_address():
     return request.scheme, request.host
 
 
-def site_version():
-    """What cached pages are keyed by: the change counter, or on PostgreSQL what the listener heard.
-
-    None where there is no counter: then nothing is cached.
-    """
+def cache_version():
+    """What cached pages and values are keyed by: the change counter, or on PostgreSQL what the
+    listener heard. None when nothing is to be cached (CACHE_PAGES off, or no counter)."""
+    if not current_app.config["CACHE_PAGES"]:
+        return None
     db = database()
     listener = getattr(db, "changes", None) if current_app.config["LISTEN_FOR_CHANGES"] else None
     version = listener.version() if listener is not None else None
     return content_version(db) if version is None else version
-
-
-def cache_version():
-    """What cached pages and values are keyed by now; None when nothing is to be cached."""
-    return site_version() if current_app.config["CACHE_PAGES"] else None
 
 
 def while_unchanged(key, compute):

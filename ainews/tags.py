@@ -27,7 +27,7 @@ def tag_by_slug(slug):
 
 
 def tag_size(articles):
-    """ "few", "some" or "many" articles, counted up to MANY_TAG."""
+    """How a tag's pages are read, by its number of articles (counted up to MANY_TAG)."""
     return "few" if articles < FEW_TAG else "many" if articles >= MANY_TAG else "some"
 
 
