@@ -4,10 +4,7 @@ The models of who may write (editors, sessions, sign-in failures, API tokens)
 live in ainews/accounts.py and are importable from here too.
 """
 
-import heapq
-from collections import Counter
 from datetime import datetime
-from itertools import chain
 
 from peewee import (
     SQL,
@@ -24,7 +21,7 @@ from ainews import rules
 from ainews.clock import utcnow
 from ainews.db import BaseModel, LoadedRows, Prepared, by_first_column, database, load_rows, prepared, write_transaction
 from ainews.fields import NeverReusedIdField, UTCDateTimeField, score_check
-from ainews.reading import RELATED_POOL
+from ainews.reading import text_facts
 from ainews.rules import SCORES, STATUSES
 
 
@@ -77,6 +74,13 @@ class Article(BaseModel):
     cover = CharField(max_length=rules.IMAGE_KEY_LENGTH, default="")
     cover_alt_en = CharField(max_length=rules.IMAGE_ALT_MAX, default="")
     cover_alt_zh = CharField(max_length=rules.IMAGE_ALT_MAX, default="")
+    # What lists show of the texts, worked out at every write so that they
+    # need not read the analyses (ainews.reading.text_facts): minutes to read
+    # it in each language, 0 without words (NULL until `flask init-db` works
+    # out an older article's), and the languages it has an analysis in.
+    reading_en = IntegerField(null=True)
+    reading_zh = IntegerField(null=True)
+    analysed = CharField(max_length=len(" ".join(rules.LANGS)), default="")
 
     class Meta:
         # One index per feed order (feed_order), so each reads rows already
@@ -141,7 +145,9 @@ class Article(BaseModel):
             size = getattr(tag, "size", "some")  # as ainews.tags finds a tag
         rows = FEED_PAGES[sort, size].raw_rows(database(), **values)
         shown = rows[: per_page * pages]
-        return LoadedRows(cls, shown, "tags", Tag, tag_rows([row[0] for row in shown])), len(rows) > per_page * pages
+        return LoadedRows(cls, CARD_FIELDS, shown, "tags", Tag, tag_rows([row[0] for row in shown])), len(
+            rows
+        ) > per_page * pages
 
     @classmethod
     def count_published(cls, tag=None, since=None):
@@ -157,34 +163,6 @@ class Article(BaseModel):
         articles = list(cls.tagged(cls.published(now=now), tag).where(cls.published_at > since).limit(limit))
         attach_tags(articles)
         return articles
-
-    def related(self, count, window=12):
-        """Up to `count` published articles sharing most tags with this one; among equals, the newest.
-
-        Among each tag's newest RELATED_POOL articles (one query a tag: at
-        100,000 articles, counting every link of a tag of 9,400 took 12 ms),
-        the `window` sharing most tags, the latest written first among
-        equals; then those of them that are published, read whole (50 took
-        0.5 ms; 12, three times what a page shows, 0.2). Short of `count`,
-        the newest others fill the list.
-        """
-        shared = Counter()
-        for tag in getattr(self, "tags", []):
-            shared.update(chain.from_iterable(NEWEST_LINKS.execute(database(), tag.id, self.id, RELATED_POOL)))
-        # (count, id) pairs compared in C: sorting 600 ids by a Python key was 0.2 ms of the page.
-        pairs = zip(shared.values(), shared.keys(), strict=True)
-        shared = {article_id: n for n, article_id in heapq.nlargest(window, pairs)}
-        now = db_now()
-        found = load_rows(Article, published_among(now, list(shared))) if shared else []
-        found.sort(key=lambda article: (article.published_at, article.id), reverse=True)  # the feed's order
-        found.sort(key=lambda article: -shared[article.id])  # stable: the newest first among equals
-        found = found[:count]
-        if len(found) < count:
-            taken = [self.id, *(article.id for article in found)]
-            stand_ins = [STAND_IN_ID + n for n in range(len(taken) + 1)]
-            others = prepared(("related others", len(taken)), published_others, STAND_IN_NOW, *stand_ins)
-            found += load_rows(Article, others.execute(database(), now, count - len(found), *taken))
-        return found
 
     def neighbours(self):
         """(the article published just before this one, the one just after), either None."""
@@ -208,6 +186,10 @@ class Article(BaseModel):
             n += 1
             slug = f"{base}-{n}"
         return slug
+
+    def reading(self, lang):
+        """Minutes to read it in `lang`, as last worked out; None without words."""
+        return getattr(self, f"reading_{lang}") or None
 
     def is_outdated(self, field, lang):
         return f"{field}_{lang}" in self.outdated.split()
@@ -234,6 +216,8 @@ class Article(BaseModel):
     def make_storable(self):
         """Check the fields and fill those a save fills (also before an insert of many)."""
         self.validate()
+        for name, value in text_facts(self).items():
+            setattr(self, name, value)
         if not self.slug:
             self.slug = Article.unique_slug(self.title_en, self.title_zh)
         if self.status == "published" and self.published_at is None:
@@ -302,13 +286,15 @@ def db_now(now=None):
     return Article.published_at.db_value(now or utcnow())
 
 
+# What a list's card shows: every column but the analyses (ainews.reading.text_facts).
+CARD_FIELDS = [field for field in Article._meta.sorted_fields if not field.name.startswith("analysis_")]
 FEED_PAGES = {
     (sort, size): Prepared(
         lambda now, limit, offset, sort=sort, size=size, **tag: (
             Article.tag_page(sort, now, tag["tag"], limit, offset, size)
             if size
             else Article.published(sort, now).limit(limit).offset(offset)
-        ),
+        ).select(*CARD_FIELDS),
         now=STAND_IN_NOW,
         limit=STAND_IN_ID + 1,
         offset=STAND_IN_ID + 2,
@@ -345,37 +331,6 @@ NEIGHBOURS = [
     )
     for newer in (False, True)
 ]
-
-
-def newest_links(tag_id, article_id, limit):
-    """(article id,) of the newest `limit` articles with this tag but `article_id`."""
-    query = ArticleTag.select(ArticleTag.article).where((ArticleTag.tag == tag_id) & (ArticleTag.article != article_id))
-    return query.order_by(ArticleTag.article.desc()).limit(limit)
-
-
-NEWEST_LINKS = Prepared(newest_links, STAND_IN_ID, STAND_IN_ID + 1, STAND_IN_ID + 2)
-
-
-def published_among(now, ids):
-    """The cursor of the published articles among these ids, in no order.
-
-    Asked for them newest first, SQLite read the feed's index in order and
-    every published article on it (16 ms at 100,000 articles) rather than
-    the few rows by their ids.
-    """
-    stand_ins = [STAND_IN_ID + n for n in range(len(ids))]
-    query = prepared(
-        ("published among", len(ids)),
-        lambda now, *ids: Article.published(now=now).where(Article.id.in_(ids)).order_by(),
-        STAND_IN_NOW,
-        *stand_ins,
-    )
-    return query.execute(database(), now, *ids)
-
-
-def published_others(now, limit, *taken):
-    """The newest `limit` published articles but these."""
-    return Article.published(now=now).where(Article.id.not_in(taken)).limit(limit)
 
 
 PREPARED_TAG_LISTS = 100  # tag lists of up to this many articles get a prepared query

@@ -10,6 +10,7 @@ from peewee import SqliteDatabase, fn
 
 from ainews import revisions
 from ainews.db import database, write_transaction
+from ainews.reading import TEXT_FACTS
 from ainews.rules import CHINESE, LANGS, TAG_SEPARATORS, TRANSLATED_FIELDS, tag_slug
 from models import Article, Tag, attach_tags, set_tags, utcnow
 
@@ -169,8 +170,8 @@ def update_article(article_id, values, tags, expected_version, checked, marks=No
     stored.version = (expected_version or 0) + 1
     if stored.status == "published" and stored.published_at is None:
         stored.published_at = utcnow()
-    stored.validate()
-    columns = [*values, "published_at", "version"]
+    stored.make_storable()
+    columns = [*values, "published_at", "version", *TEXT_FACTS]
     written = (
         Article.update({getattr(Article, name): getattr(stored, name) for name in columns})
         .where((Article.id == stored.id) & (Article.version == expected_version))

@@ -300,7 +300,7 @@ class TextAsBytesCursor(ChangeNotingCursor):
 
 
 class LoadedRows(Sequence):
-    """A model's rows as the database gave them; each is made a model only when asked for.
+    """A model's rows of `fields` as the database gave them; each is made a model only when asked for.
 
     `linked_rows` are rows of another model that belong to them (an
     article's tags), each starting with the id of the row it belongs to;
@@ -310,13 +310,17 @@ class LoadedRows(Sequence):
     may be UTF-8 bytes (`texts_as_bytes`), decoded when used.
     """
 
-    def __init__(self, model, rows, attribute, linked_model, linked_rows):
-        self.model, self.rows, self.made = model, rows, [None] * len(rows)
+    def __init__(self, model, fields, rows, attribute, linked_model, linked_rows):
+        self.model, self.fields, self.rows, self.made = model, fields, rows, [None] * len(rows)
         self.attribute, self.linked_model, self.linked_rows = attribute, linked_model, linked_rows
 
     @cached_property
     def linked(self):
         return by_first_column(self.linked_rows)
+
+    @cached_property
+    def positions(self):
+        return {field.name: n for n, field in enumerate(self.fields)}
 
     def __len__(self):
         return len(self.rows)
@@ -326,14 +330,14 @@ class LoadedRows(Sequence):
             return [self[n] for n in range(*index.indices(len(self)))]
         made = self.made[index]
         if made is None:
-            made = self.made[index] = load_rows(self.model, [tuple(map(decoded, self.rows[index]))])[0]
+            made = self.made[index] = load_rows(self.model, [tuple(map(decoded, self.rows[index]))], self.fields)[0]
             setattr(made, self.attribute, load_rows(self.linked_model, self.linked.get(made.id, ())))
         return made
 
     def identity(self, index):
         """Everything row `index` and its linked rows hold: what a model made from them would be."""
         row = self.rows[index]
-        return row, tuple(self.linked.get(row[0], ()))  # a row's columns are sorted_fields: the id first
+        return row, tuple(self.linked.get(row[0], ()))  # the id is the first of a row's fields
 
     def identities(self):
         """Everything all the rows and their linked rows hold, in their order."""
@@ -341,8 +345,7 @@ class LoadedRows(Sequence):
 
     def value(self, index, name):
         """Column `name` of row `index`, as the model would hold it."""
-        position = self.model._meta.sorted_field_names.index(name)
-        return self.model._meta.fields[name].python_value(decoded(self.rows[index][position]))
+        return self.model._meta.fields[name].python_value(decoded(self.rows[index][self.positions[name]]))
 
 
 def by_first_column(rows):

@@ -15,11 +15,13 @@ from peewee import DateTimeField, fn
 
 from ainews.clock import utcnow
 from ainews.db import write_transaction
+from ainews.reading import TEXT_FACTS
 from ainews.rules import DELETED_KEPT, REVISION_BOOKKEEPING, REVISION_BY_MAX
 from models import Article, Revision, Tag
 
-# Columns a snapshot leaves out: counted by readers, not written by editors.
-NOT_KEPT = ("views",)
+# Columns a snapshot leaves out: counted by readers or worked out from the
+# texts at every save, not written by editors.
+NOT_KEPT = ("views", *TEXT_FACTS)
 # Columns that are the article itself rather than its content: never listed as changed, never restored.
 IDENTITY = ("id", "created_at")
 

@@ -225,8 +225,14 @@ def aligned_analysis(article, langs):
 
 
 def absent_langs(article):
-    """The languages an article has no text in at all: no title, summary or analysis."""
-    return [lang for lang in LANGS if not any(getattr(article, f"{field}_{lang}") for field in WRITTEN_FIELDS)]
+    """The languages an article has no text in at all: no title, summary or analysis (which
+    a list's card knows of by `analysed` alone: ainews.reading.text_facts)."""
+    return [
+        lang
+        for lang in LANGS
+        if lang not in article.analysed.split()
+        and not any(getattr(article, f"{field}_{lang}") for field in WRITTEN_FIELDS if field != "analysis")
+    ]
 
 
 @dataclass

@@ -24,6 +24,7 @@ from peewee import OP, Expression  # noqa: E402
 
 from ainews.db import database, write_transaction  # noqa: E402
 from ainews.rules import DASHBOARD_PAGE  # noqa: E402
+from ainews.schema import work_out_text_facts  # noqa: E402
 from bench.search import timed  # noqa: E402
 from bench.wrk import prepare_database, sqlite_url  # noqa: E402
 from models import Article, ArticleTag, Editor, EditorSession, Tag  # noqa: E402
@@ -52,7 +53,9 @@ def vary_translations():
     # Peewee reads `%` as LIKE: the remainder is spelled out.
     with write_transaction():
         Article.update(outdated="summary_zh").where(Expression(Article.id, OP.MOD, 50) == 0).execute()
-        Article.update(analysis_zh="").where(Expression(Article.id, OP.MOD, 40) == 1).execute()
+        # Its reading times and analysed languages are then worked out again.
+        Article.update(analysis_zh="", reading_en=None).where(Expression(Article.id, OP.MOD, 40) == 1).execute()
+    work_out_text_facts(database())
 
 
 def signed_in_client(app):

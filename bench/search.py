@@ -167,7 +167,9 @@ def write_batch(writer, tags, now, count, numbers):
             status, published_at = "draft", None
         elif roll < 0.04:
             published_at = now + timedelta(hours=writer.random.randint(1, 200))
-        rows.append(writer.article(n, published_at, status))
+        article = Article(**writer.article(n, published_at, status))
+        article.make_storable()  # as `flask import` does: the fields a save fills
+        rows.append(article.__data__)
     with write_transaction():
         # RETURNING, which SQLite and PostgreSQL both have: ids however the database assigns them.
         ids = [row[0] for row in Article.insert_many(rows).returning(Article.id).tuples().execute()]

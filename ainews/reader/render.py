@@ -43,7 +43,6 @@ from ainews.i18n import (
     time_tag,
     tr,
 )
-from ainews.reading import reading_minutes
 from ainews.rules import EAGER_CARDS, LANGS, SORTS
 from ainews.text import absent_langs, aligned_analysis, render_markdown, texts
 from ainews.web import COOKIE_MAX_AGE, LANG_COOKIE, current_lang, wants_fragment
@@ -75,7 +74,6 @@ def init_app(app):
         label=label,
         ntr=ntr,
         absent_langs=absent_langs,
-        reading_minutes=reading_minutes,
         iso_utc=iso_utc,
         exact_time_tag=exact_time_tag,
         OG_LOCALES={"en": "en_US", "zh": "zh_CN"},

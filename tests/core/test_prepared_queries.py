@@ -9,11 +9,12 @@ from ainews import tags
 from ainews.clock import utcnow
 from ainews.db import Prepared, database, load_rows
 from ainews.tags import tag_by_slug, tags_with_counts
-from models import Article, ArticleTag, Tag, attach_tags
+from models import CARD_FIELDS, Article, ArticleTag, Tag, attach_tags
 
 
 def as_peewee_gives(query):
-    articles = list(query)
+    """The articles as Peewee reads them: a list's card's columns (CARD_FIELDS), tags attached."""
+    articles = list(query.select(*CARD_FIELDS))
     attach_tags(articles)
     return articles
 

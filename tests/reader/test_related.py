@@ -6,7 +6,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from ainews.clock import utcnow
-from models import NEWEST_LINKS
+from ainews.related import NEWEST_LINKS
 
 
 def soup(response):
