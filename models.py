@@ -11,13 +11,14 @@ from peewee import (
     BooleanField,
     CharField,
     Check,
+    Column,
     ForeignKeyField,
     IntegerField,
     TextField,
     fn,
 )
 
-from ainews import rules
+from ainews import card_tags, rules
 from ainews.clock import utcnow
 from ainews.db import BaseModel, LoadedRows, Prepared, by_first_column, database, load_rows, prepared, write_transaction
 from ainews.fields import NeverReusedIdField, UTCDateTimeField, score_check
@@ -135,7 +136,7 @@ class Article(BaseModel):
     def feed_page(cls, page, per_page=20, sort="new", tag=None, pages=1, now=None):
         """`pages` pages of the feed (or of one tag) from `page` on, tags attached, and whether more follow.
 
-        The articles are LoadedRows: made models only when asked for. `now`
+        The articles are LoadedRows, their tags read with them: made models only when asked for. `now`
         is the moment the list is told as of.
         """
         values = {"now": db_now(now), "limit": per_page * pages + 1, "offset": (page - 1) * per_page}
@@ -145,9 +146,7 @@ class Article(BaseModel):
             size = getattr(tag, "size", "some")  # as ainews.tags finds a tag
         rows = FEED_PAGES[sort, size].raw_rows(database(), **values)
         shown = rows[: per_page * pages]
-        return LoadedRows(cls, CARD_FIELDS, shown, "tags", Tag, tag_rows([row[0] for row in shown])), len(
-            rows
-        ) > per_page * pages
+        return LoadedRows(cls, CARD_FIELDS, shown, "tags", Tag), len(rows) > per_page * pages
 
     @classmethod
     def count_published(cls, tag=None, since=None):
@@ -286,15 +285,17 @@ def db_now(now=None):
     return Article.published_at.db_value(now or utcnow())
 
 
-# What a list's card shows: every column but the analyses (ainews.reading.text_facts).
+# What a list's card shows: every column but the analyses (ainews.reading.text_facts),
+# then the article's tags as JSON, kept on its row by triggers (ainews/card_tags.py).
 CARD_FIELDS = [field for field in Article._meta.sorted_fields if not field.name.startswith("analysis_")]
+TAGS_SHOWN = Column(Article._meta.table, card_tags.COLUMN)
 FEED_PAGES = {
     (sort, size): Prepared(
         lambda now, limit, offset, sort=sort, size=size, **tag: (
             Article.tag_page(sort, now, tag["tag"], limit, offset, size)
             if size
             else Article.published(sort, now).limit(limit).offset(offset)
-        ).select(*CARD_FIELDS),
+        ).select(*CARD_FIELDS, TAGS_SHOWN),
         now=STAND_IN_NOW,
         limit=STAND_IN_ID + 1,
         offset=STAND_IN_ID + 2,

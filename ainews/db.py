@@ -4,6 +4,7 @@
 models.py are built on it.
 """
 
+import json
 import time
 from collections.abc import Sequence
 from contextlib import contextmanager
@@ -302,21 +303,17 @@ class TextAsBytesCursor(ChangeNotingCursor):
 class LoadedRows(Sequence):
     """A model's rows of `fields` as the database gave them; each is made a model only when asked for.
 
-    `linked_rows` are rows of another model that belong to them (an
-    article's tags), each starting with the id of the row it belongs to;
-    they are made models too, set as the `attribute` of the model made. A
-    page whose cards are all remembered needs no model: its cards are
-    keyed by what the rows hold (`identity`, `identities`). The rows' text
-    may be UTF-8 bytes (`texts_as_bytes`), decoded when used.
+    Each row ends with the rows of another model that belong to it, as
+    JSON (an article's tags: ainews/card_tags.py); they are made models
+    too, set as the `attribute` of the model made. A page whose cards are
+    all remembered needs no model: its cards are keyed by what the rows
+    hold (`identity`, `identities`). The rows' text may be UTF-8 bytes
+    (`texts_as_bytes`), decoded when used.
     """
 
-    def __init__(self, model, fields, rows, attribute, linked_model, linked_rows):
+    def __init__(self, model, fields, rows, attribute, linked_model):
         self.model, self.fields, self.rows, self.made = model, fields, rows, [None] * len(rows)
-        self.attribute, self.linked_model, self.linked_rows = attribute, linked_model, linked_rows
-
-    @cached_property
-    def linked(self):
-        return by_first_column(self.linked_rows)
+        self.attribute, self.linked_model = attribute, linked_model
 
     @cached_property
     def positions(self):
@@ -330,18 +327,18 @@ class LoadedRows(Sequence):
             return [self[n] for n in range(*index.indices(len(self)))]
         made = self.made[index]
         if made is None:
-            made = self.made[index] = load_rows(self.model, [tuple(map(decoded, self.rows[index]))], self.fields)[0]
-            setattr(made, self.attribute, load_rows(self.linked_model, self.linked.get(made.id, ())))
+            *values, linked = self.rows[index]
+            made = self.made[index] = load_rows(self.model, [tuple(map(decoded, values))], self.fields)[0]
+            setattr(made, self.attribute, load_rows(self.linked_model, json.loads(linked)))
         return made
 
     def identity(self, index):
-        """Everything row `index` and its linked rows hold: what a model made from them would be."""
-        row = self.rows[index]
-        return row, tuple(self.linked.get(row[0], ()))  # the id is the first of a row's fields
+        """Everything row `index` holds, its linked rows too: what a model made from it would be."""
+        return self.rows[index]
 
     def identities(self):
-        """Everything all the rows and their linked rows hold, in their order."""
-        return tuple(self.rows), tuple(self.linked_rows)
+        """Everything all the rows hold, in their order."""
+        return tuple(self.rows)
 
     def value(self, index, name):
         """Column `name` of row `index`, as the model would hold it."""

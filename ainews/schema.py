@@ -13,7 +13,7 @@ import operator
 from peewee import DatabaseError, OperationalError, ProgrammingError, SqliteDatabase, fn, sort_models
 from playhouse.migrate import SchemaMigrator, migrate
 
-from ainews import rules, search
+from ainews import card_tags, rules, search
 from ainews.changes import CHANNEL, NOTICE_SETTING
 from ainews.db import WHOLE_ROWS, database, write_transaction
 from ainews.reading import text_facts
@@ -68,6 +68,7 @@ def create_tables():
             model._schema.create_table(safe=True)
         add_missing_columns(db)
         work_out_text_facts(db)
+        card_tags.install(db)
         for model in MODELS:
             model._schema.create_indexes(safe=True)
         for name in REPLACED_INDEXES:
