@@ -8,7 +8,7 @@ import re
 
 from peewee import SqliteDatabase, fn
 
-from ainews import revisions
+from ainews import revisions, search
 from ainews.db import database, write_transaction
 from ainews.reading import TEXT_FACTS
 from ainews.rules import CHINESE, LANGS, TAG_SEPARATORS, TRANSLATED_FIELDS, tag_slug
@@ -100,7 +100,8 @@ def save_article(article, values, tags, expected_version=None, checked=(), by=""
     translations to mark out of date (a restored version's own); by default
     they follow from what this save changed.
     """
-    with write_transaction():
+    written = set()  # indexed for search once, not again for each tag link
+    with write_transaction(), search.deferred(written):
         tags = stored_tags(tags)
         if article.id is None:
             article, before = Article(**values), None
@@ -111,6 +112,7 @@ def save_article(article, values, tags, expected_version=None, checked=(), by=""
             if before is None:  # nothing changed: nothing written
                 return article
             tags = article.tags  # after a merge, the stored ones if only others changed them
+        written.add(article.id)
         set_tags(article, tags)
         article.tags = tags
         revisions.record(article, tags, by, before, kind)

@@ -130,7 +130,7 @@ class PostgresPool(PooledPostgresqlDatabase):
 # PostgreSQL keeps a row whole in its page up to this size, the largest it
 # allows, instead of moving its long values out (TOAST) past 2 kB: reading
 # a value kept elsewhere costs a look-up for each (ainews/schema.py,
-# ainews/search/postgres.py).
+# ainews/search/postgres_index.py).
 WHOLE_ROWS = "toast_tuple_target = 8160"
 
 

@@ -7,7 +7,7 @@ whole search suite on both).
 
     install(db)        the index, and triggers that keep it in step
     reindex(db)        rebuild the index from the tables
-    deferred()         index many written articles at once, at the block's end
+    deferred(written)  index what a block writes once, at its end
     parse_query(q)     the terms of what the reader typed
     search(q, ...)     published articles matching every term, best first
     highlight(text, …) text with the terms marked, as safe HTML
@@ -40,13 +40,18 @@ def install(db):
     backend(db).install(db)
 
 
-def deferred():
-    """A context for writing many articles in the current transaction: the index is
-    brought up to date once, at its end, instead of at each row (PostgreSQL;
-    on SQLite the triggers' work is cheap and is done as usual)."""
+def deferred(written=None):
+    """A context for writing articles in the current transaction: the index is
+    brought up to date once, at its end, instead of at each row written.
+
+    `written`, if given, is a set the block adds the ids of the articles it
+    wrote to: only those are indexed then (one save). Without it, every
+    article out of date is (a bulk write). PostgreSQL only: on SQLite the
+    triggers' work is cheap and is done as usual.
+    """
     db = database()
     if backend(db) is postgres:
-        return postgres.deferred(db)
+        return postgres.deferred(db, written)
     return nullcontext()
 
 

@@ -1,15 +1,17 @@
-"""Writing many articles at once: batched import, the index caught up at the end, rows left alone when unchanged."""
+"""Writing articles: batched import, the index caught up once at the end, rows left alone when unchanged."""
 
 import json
 
 import pytest
 
 from ainews import search
+from ainews.articles import save_article
 from ainews.db import database, write_transaction
 from ainews.ops import transfer
-from ainews.search import postgres
+from ainews.rules import ARTICLE_FIELDS
+from ainews.search import postgres_index
 from conftest import ON_POSTGRES
-from models import Article, ArticleTag
+from models import Article, ArticleTag, attach_tags
 from search_helpers import found, short_terms_fixture, use_short_terms  # noqa: F401 # the fixture is used by name
 
 postgres_only = pytest.mark.skipif(not ON_POSTGRES, reason="PostgreSQL only: its search triggers can be deferred")
@@ -125,17 +127,18 @@ def test_an_index_made_with_generated_pieces_is_converted_and_kept(db, monkeypat
 
 def index_options():
     rows = database().execute_sql(
-        "SELECT relname, reloptions FROM pg_class WHERE relname = ANY (%s) ORDER BY relname", (list(postgres.INDEXES),)
+        "SELECT relname, reloptions FROM pg_class WHERE relname = ANY (%s) ORDER BY relname",
+        (list(postgres_index.INDEXES),),
     )
     return dict(rows.fetchall())
 
 
 @postgres_only
 def test_the_pending_lists_stay_bounded_after_a_bulk_import(db):
-    bounded = ["fastupdate=on", f"gin_pending_list_limit={postgres.PENDING_KB}"]
-    assert index_options() == dict.fromkeys(postgres.INDEXES, bounded)
+    bounded = ["fastupdate=on", f"gin_pending_list_limit={postgres_index.PENDING_KB}"]
+    assert index_options() == dict.fromkeys(postgres_index.INDEXES, bounded)
     transfer.import_data(export(3))
-    assert index_options() == dict.fromkeys(postgres.INDEXES, bounded)
+    assert index_options() == dict.fromkeys(postgres_index.INDEXES, bounded)
 
 
 @postgres_only
@@ -150,3 +153,40 @@ def test_documents_are_kept_in_their_rows_as_they_are(db, make_article):
     toast = db.execute_sql("SELECT reltoastrelid::regclass FROM pg_class WHERE relname = 'article_search'").fetchone()
     chunks = db.execute_sql(f"SELECT count(*) FROM {toast[0]}").fetchone()[0]  # nosec B608 # a name from the catalog
     assert length > 4000 and compression is None and chunks == 0  # in the row, not compressed, no TOAST
+
+
+def index_writes():
+    """Rows this transaction has written to the index so far."""
+    return (
+        database()
+        .execute_sql("SELECT n_tup_ins + n_tup_upd FROM pg_stat_xact_user_tables WHERE relname = 'article_search'")
+        .fetchone()[0]
+    )
+
+
+@postgres_only
+def test_a_save_indexes_its_article_once_tags_and_text_together(db, make_article, make_tag):
+    article = make_article(slug="saved", title_en="Quantum chips", tags=[make_tag("policy", "Policy", "政策")])
+    attach_tags([article])
+    values = {name: getattr(article, name) for name in ARTICLE_FIELDS if name != "tags"}
+    values["title_en"] = "Photonic chips"
+    tags = [make_tag("lasers", "Lasers", "激光"), make_tag("optics", "Optics", "光学")]
+    with write_transaction():
+        before = index_writes()
+        save_article(article, values, tags, expected_version=article.version)
+        assert index_writes() - before == 1  # not once more for each of the three links changed
+    assert (found("photonic"), found("lasers"), found("光学")) == ({"saved"}, {"saved"}, {"saved"})
+    assert (found("quantum"), found("policy")) == (set(), set())
+
+
+@postgres_only
+def test_a_deferred_block_inside_another_leaves_the_indexing_to_it(db):
+    transfer.import_data(export(2))
+    first, second = Article.select().order_by(Article.slug)
+    with write_transaction(), search.deferred():
+        with search.deferred({first.id}):
+            Article.update(title_en="Inner narwhal").where(Article.id == first.id).execute()
+        assert "narwhal" not in search_row(first.id)[0]
+        Article.update(title_en="Outer walrus").where(Article.id == second.id).execute()
+        assert "walrus" not in search_row(second.id)[0]  # still deferred
+    assert (found("narwhal"), found("walrus")) == ({"bulk-0"}, {"bulk-1"})
