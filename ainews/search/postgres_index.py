@@ -29,21 +29,31 @@ DOCUMENT = r"""
 
 # Every character that a term can start with (not ASCII whitespace or
 # control), alone and with the character after it; English letters and
-# digits only at a word start. Character codes instead of regular
+# digits only at a word start. Each character comes with the ones after and
+# before it from three lists of the text's characters read side by side
+# (the one before the first is a space). Character codes instead of regular
 # expressions: a regular expression per character made a 40,000-character
-# text take 2.4 s instead of 70 ms (measured).
+# text take 2.4 s instead of 70 ms; the side-by-side lists instead of
+# window functions, 2.2 ms for a 3,600-character text instead of 2.7
+# (2026-12-01).
 GRAMS_FUNCTION = r"""
 CREATE OR REPLACE FUNCTION article_search_grams(doc text) RETURNS text[]
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
     SELECT coalesce(array_agg(DISTINCT gram COLLATE "C"), '{}')
-      FROM (SELECT c, ascii(c) AS code, ascii(lag(c) OVER w) AS before, lead(c) OVER w AS after
-              FROM string_to_table(doc, NULL) WITH ORDINALITY AS chars (c, n)
-            WINDOW w AS (ORDER BY n)) AS chars,
+      FROM ROWS FROM (string_to_table(doc, NULL), string_to_table(substr(doc, 2), NULL),
+                      string_to_table(' ' || doc, NULL)) AS chars (c, after, before),
            LATERAL (VALUES (c), (c || after)) AS grams (gram)
-     WHERE code > 32 AND ascii(right(gram, 1)) > 32
-       AND NOT ((code BETWEEN 48 AND 57 OR code BETWEEN 97 AND 122)
-                AND (before BETWEEN 48 AND 57 OR before BETWEEN 97 AND 122))
+     WHERE ascii(c) > 32 AND ascii(right(gram, 1)) > 32
+       AND NOT ((ascii(c) BETWEEN 48 AND 57 OR ascii(c) BETWEEN 97 AND 122)
+                AND (ascii(before) BETWEEN 48 AND 57 OR ascii(before) BETWEEN 97 AND 122))
 $$"""
+
+# Until 2026-12-01 the function left out the first word's pieces ("op" of a
+# text starting "open"): those rows get their pieces again. Finding them read
+# the whole table in 1.9 s at 100,000 articles, of which 3,310 needed it.
+REPAIR_FIRST_PIECES = """
+    UPDATE article_search SET grams = article_search_grams(doc)
+     WHERE NOT grams @> article_search_grams(left(doc, 2))"""
 
 CREATE_TABLE = [
     # A trusted extension since PostgreSQL 13: the database's owner may create it.
@@ -163,6 +173,8 @@ def install(db):
     with db.atomic():
         new = not db.table_exists("article_search")
         create(db, fill=new)
+        if not new:
+            db.execute_sql(REPAIR_FIRST_PIECES)
 
 
 def reindex(db):

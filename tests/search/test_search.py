@@ -151,6 +151,7 @@ def oracle(query):
         # Short English terms match at word starts ("ai" not in "said"); longer ones anywhere
         ("ai", {"gpu-rules", "open-tools"}),
         ("ay", set()),  # "say", "day" and "today" hold it, but no word starts with it
+        ("op", {"open-models", "gpu-rules", "ethics-panel", "open-tools"}),  # open-tools' text starts with it
         ("ools", {"open-models", "open-tools"}),  # "Schools", "tools"
         # list punctuation and hyphens separate words, as spaces do
         ("开源，AI", {"open-tools"}),
