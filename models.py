@@ -171,9 +171,10 @@ class Article(BaseModel):
 
     @classmethod
     def get_published(cls, slug):
-        """The published article with this slug, tags attached, or None."""
-        found = load_rows(cls, PUBLISHED_BY_SLUG.execute(database(), now=db_now(), slug=slug))
-        attach_tags(found)
+        """The published article with this slug, tags attached, or None. One query: the tags are on its row."""
+        found = LoadedRows(
+            cls, ARTICLE_COLUMNS, PUBLISHED_BY_SLUG.raw_rows(database(), now=db_now(), slug=slug), "tags", Tag
+        )
         return found[0] if found else None
 
     @classmethod
@@ -304,8 +305,11 @@ FEED_PAGES = {
     for sort in ("new", *SCORES)
     for size in (None, "few", "some", "many")  # no tag, or how a tag's page is read
 }
+ARTICLE_COLUMNS = Article._meta.sorted_fields
 PUBLISHED_BY_SLUG = Prepared(
-    lambda now, slug: Article.published(now=now).where(Article.slug == slug).limit(1),
+    lambda now, slug: (
+        Article.published(now=now).where(Article.slug == slug).limit(1).select(*ARTICLE_COLUMNS, TAGS_SHOWN)
+    ),
     now=STAND_IN_NOW,
     slug="\x00stand-in",
 )

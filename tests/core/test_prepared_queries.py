@@ -101,6 +101,18 @@ def test_loaded_values_have_the_models_types(db, site):
     assert Article.get_published("draft") is None and Article.get_published("scheduled") is None
 
 
+def test_an_article_is_read_with_its_tags_in_one_query(db, site, count_queries):
+    count_queries.clear()
+    article = Article.get_published("story-2")
+    assert len(count_queries) == 1
+    peewee = Article.get(Article.slug == "story-2")
+    attach_tags([peewee])
+    assert [tag.slug for tag in article.tags] == [tag.slug for tag in peewee.tags] == ["open-source", "policy"]
+    assert [(tag.id, tag.name_en, tag.name_zh) for tag in article.tags] == [
+        (tag.id, tag.name_en, tag.name_zh) for tag in peewee.tags
+    ]
+
+
 def test_tags_with_counts_are_what_peewee_gives(db, site):
     counted = {tag.slug: tag.count for tag in tags_with_counts()}
     links = ArticleTag.select().join(Article).where(Article.slug.startswith("story-"))
