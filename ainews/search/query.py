@@ -28,8 +28,9 @@ def parse_query(q):
     Spaces (and commas, 、, slashes, hyphens between words) separate terms,
     and a "quoted phrase" is one term. Every other
     character is literal text, FTS5 operators included; punctuation at
-    either end of a term is dropped, so "AI," and "(open" find AI and open,
-    and a term of nothing but punctuation is no term.
+    either end of a term is dropped, so "AI," and "(open" find AI and open
+    (and a quoted "( b" finds b), and a term of nothing but punctuation is
+    no term.
     """
     q = (q or "")[:SEARCH_QUERY_MAX]
     q = "".join(" " if unicodedata.category(c) in ("Cc", "Zl", "Zp") else c for c in q)
@@ -45,10 +46,13 @@ def parse_query(q):
 
 
 def strip_punctuation(term):
-    """The term without punctuation (and ^, `) at its ends; '#' stays, for C#."""
+    """The term without punctuation (and ^, `) at its ends; '#' stays, for C#.
+
+    A space that the punctuation leaves at an end goes too: "( b" is b.
+    """
 
     def is_punctuation(c):
-        return unicodedata.category(c)[0] == "P" and c != "#" or unicodedata.category(c) == "Sk"
+        return unicodedata.category(c)[0] == "P" and c != "#" or unicodedata.category(c) == "Sk" or c == " "
 
     start, end = 0, len(term)
     while start < end and is_punctuation(term[start]):

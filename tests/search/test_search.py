@@ -83,8 +83,9 @@ def is_word_char(char):
 
 
 def is_end_punctuation(char):
+    """Dropped from a term's ends: punctuation but '#', ^ and `, and a space a quoted term has inside."""
     category = unicodedata.category(char)
-    return (category.startswith("P") and char != "#") or category == "Sk"
+    return (category.startswith("P") and char != "#") or category == "Sk" or char == " "
 
 
 def oracle_has(text, term):
@@ -194,6 +195,8 @@ def test_terms_are_found_in_every_field_and_language(articles, short_terms, quer
         ("%", set()),
         ("_", set()),
         ("a%b_c\\", set()),
+        ('"( ai"', {"gpu-rules", "open-tools"}),
+        ("“。 开源”", {"open-models", "open-tools"}),
     ],
 )
 def test_operators_and_injection_are_plain_text(articles, short_terms, query, expected):
@@ -210,6 +213,7 @@ def test_operators_and_injection_are_plain_text(articles, short_terms, query, ex
         ('"Open  Source" AI', ["open source", "ai"]),
         ("“开源 模型” 中", ["开源 模型", "中"]),
         ("AI, (open) GPU!", ["ai", "open", "gpu"]),
+        ('"( AI" “。 开源” "a )"', ["ai", "开源", "a"]),  # the spaces the punctuation leaves at the ends go
         ("C# C++ -x ^y", ["c#", "c++", "x", "y"]),
         ("open OPEN Open", ["open"]),
         ("* - ( ) \" ' ; -- ^", []),
