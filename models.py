@@ -164,9 +164,11 @@ class Article(BaseModel):
         return articles
 
     def neighbours(self):
-        """(the article published just before this one, the one just after), either None."""
+        """(the article published just before this one, the one just after), either None: their LINK_FIELDS only."""
         at, now = db_now(self.published_at), db_now()
-        older, newer = (load_rows(Article, query.execute(database(), now, at, at, self.id)) for query in NEIGHBOURS)
+        older, newer = (
+            load_rows(Article, query.execute(database(), now, at, at, self.id), LINK_FIELDS) for query in NEIGHBOURS
+        )
         return (older or [None])[0], (newer or [None])[0]
 
     @classmethod
@@ -316,6 +318,8 @@ PUBLISHED_BY_SLUG = Prepared(
 # The article page's: the articles just before and after one (stand-ins: now,
 # its publish time twice, its id), and its related articles (see `related`).
 STAND_IN_AT = (datetime(1900, 1, 1, 0, 0, 2), datetime(1900, 1, 1, 0, 0, 3))
+# What a link to an article shows: its titles, marked if out of date.
+LINK_FIELDS = [Article.id, Article.slug, Article.title_en, Article.title_zh, Article.outdated]
 NEIGHBOURS = [
     Prepared(
         lambda now, at, at_again, article_id, newer=newer: (
@@ -329,6 +333,7 @@ NEIGHBOURS = [
             )
             .order_by(*([Article.published_at, Article.id] if newer else Article.feed_order("new")))
             .limit(1)
+            .select(*LINK_FIELDS)
         ),
         STAND_IN_NOW,
         *STAND_IN_AT,
