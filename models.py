@@ -318,8 +318,9 @@ PUBLISHED_BY_SLUG = Prepared(
 # The article page's: the articles just before and after one (stand-ins: now,
 # its publish time twice, its id), and its related articles (see `related`).
 STAND_IN_AT = (datetime(1900, 1, 1, 0, 0, 2), datetime(1900, 1, 1, 0, 0, 3))
-# What a link to an article shows: its titles, marked if out of date.
-LINK_FIELDS = [Article.id, Article.slug, Article.title_en, Article.title_zh, Article.outdated]
+# What a link to an article needs: its titles, marked if out of date, and
+# its publish time, by which related articles are ordered.
+LINK_FIELDS = [Article.id, Article.slug, Article.title_en, Article.title_zh, Article.outdated, Article.published_at]
 NEIGHBOURS = [
     Prepared(
         lambda now, at, at_again, article_id, newer=newer: (

@@ -6,7 +6,7 @@ from itertools import chain
 
 from ainews.db import Prepared, database, load_rows, prepared
 from ainews.reading import RELATED_POOL
-from models import STAND_IN_ID, STAND_IN_NOW, Article, ArticleTag, db_now
+from models import LINK_FIELDS, STAND_IN_ID, STAND_IN_NOW, Article, ArticleTag, db_now
 
 
 def related(article, count, window=12):
@@ -15,9 +15,9 @@ def related(article, count, window=12):
     Among each tag's newest RELATED_POOL articles (one query a tag: at
     100,000 articles, counting every link of a tag of 9,400 took 12 ms),
     the `window` sharing most tags, the latest written first among
-    equals; then those of them that are published, read whole (50 took
-    0.5 ms; 12, three times what a page shows, 0.2). Short of `count`,
-    the newest others fill the list.
+    equals; then those of them that are published (50 took 0.5 ms; 12,
+    three times what a page shows, 0.2). Short of `count`, the newest
+    others fill the list. Each is read as a link: its LINK_FIELDS.
     """
     shared = Counter()
     for tag in getattr(article, "tags", []):
@@ -26,7 +26,7 @@ def related(article, count, window=12):
     pairs = zip(shared.values(), shared.keys(), strict=True)
     shared = {article_id: n for n, article_id in heapq.nlargest(window, pairs)}
     now = db_now()
-    found = load_rows(Article, published_among(now, list(shared))) if shared else []
+    found = load_rows(Article, published_among(now, list(shared)), LINK_FIELDS) if shared else []
     found.sort(key=lambda other: (other.published_at, other.id), reverse=True)  # the feed's order
     found.sort(key=lambda other: -shared[other.id])  # stable: the newest first among equals
     found = found[:count]
@@ -34,7 +34,7 @@ def related(article, count, window=12):
         taken = [article.id, *(other.id for other in found)]
         stand_ins = [STAND_IN_ID + n for n in range(len(taken) + 1)]
         others = prepared(("related others", len(taken)), published_others, STAND_IN_NOW, *stand_ins)
-        found += load_rows(Article, others.execute(database(), now, count - len(found), *taken))
+        found += load_rows(Article, others.execute(database(), now, count - len(found), *taken), LINK_FIELDS)
     return found
 
 
@@ -57,7 +57,7 @@ def published_among(now, ids):
     stand_ins = [STAND_IN_ID + n for n in range(len(ids))]
     query = prepared(
         ("published among", len(ids)),
-        lambda now, *ids: Article.published(now=now).where(Article.id.in_(ids)).order_by(),
+        lambda now, *ids: Article.published(now=now).where(Article.id.in_(ids)).order_by().select(*LINK_FIELDS),
         STAND_IN_NOW,
         *stand_ins,
     )
@@ -66,4 +66,4 @@ def published_among(now, ids):
 
 def published_others(now, limit, *taken):
     """The newest `limit` published articles but these."""
-    return Article.published(now=now).where(Article.id.not_in(taken)).limit(limit)
+    return Article.published(now=now).where(Article.id.not_in(taken)).limit(limit).select(*LINK_FIELDS)
